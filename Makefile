@@ -1,0 +1,76 @@
+# ShopFlow. `make` alone lists the targets; `make demo` and `make test` are the two to know.
+.DEFAULT_GOAL := help
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+UV_VERSION := 0.13.9
+CACHE_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shopflow
+# A uv already on PATH is used as it is; otherwise the pinned one is installed from PyPI.
+UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv)
+STACK := $(UV) run --frozen shopflow-stack
+PYTEST := $(UV) run --frozen pytest
+TYPED := libs/*/src deploy/local/src $(wildcard services/*/src gateway/src)
+
+.PHONY: help
+help: ## List every target
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Parameters: service=NAME (logs), ARGS='...' (extra pytest arguments)"
+
+$(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
+	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
+	$(CACHE_DIR)/uv-$(UV_VERSION)/bin/pip install --quiet uv==$(UV_VERSION)
+
+.PHONY: install
+install: $(UV) ## Install uv (if missing) and every Python package of the workspace
+	$(UV) sync --frozen --all-packages --quiet
+
+.PHONY: up
+up: install ## Start the local stack (PostgreSQL x4, Redis, Kafka, the services); a no-op when up
+	$(STACK) up
+
+.PHONY: down
+down: ## Stop every process the stack started, by pid
+	@if [ -x "$(UV)" ]; then $(STACK) down; else echo "nothing installed, nothing running"; fi
+
+.PHONY: status
+status: install ## Each process, its pid, port and health
+	$(STACK) status
+
+.PHONY: logs
+logs: install ## Follow one process's log: make logs service=kafka
+	@test -n "$(service)" || { echo "usage: make logs service=NAME (see make status)"; exit 2; }
+	$(STACK) logs $(service)
+
+.PHONY: env
+env: install ## Print the stack's environment as shell exports, for eval in a shell
+	@$(STACK) env
+
+.PHONY: demo
+demo: up ## Fresh machine to a running shop: install, start everything, show it
+	@echo "The stack is up. Orders through the gateway arrive with the services (see README)."
+
+.PHONY: lint
+lint: install ## ruff (lint and format check)
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+.PHONY: typecheck
+typecheck: install ## mypy --strict on every package
+	$(UV) run --frozen mypy $(TYPED)
+
+.PHONY: test-unit
+test-unit: install ## Unit tests only: fast, no servers
+	$(PYTEST) -m unit $(ARGS)
+
+.PHONY: test
+test: lint typecheck ## Lint, type checks and every test (starts the servers it needs)
+	$(PYTEST) $(ARGS)
+
+.PHONY: format
+format: install ## Rewrite the code in the house style
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .
+
+.PHONY: clean
+clean: down ## Stop the stack and delete its state (databases, logs); keeps download caches
+	rm -rf .shopflow

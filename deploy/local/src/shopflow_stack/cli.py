@@ -1,0 +1,94 @@
+"""`shopflow-stack up|down|status|logs|env|restart`: what the Makefile's stack targets call."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from shopflow_stack.config import REPO_ROOT
+from shopflow_stack.process import StackError
+from shopflow_stack.stack import Stack, StatusRow
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shopflow-stack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("up", "start what is not running"), ("down", "stop what runs")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("names", nargs="*", help="only these processes (default: all)")
+    commands.add_parser("status", help="each process, its pid, port and health")
+    logs = commands.add_parser("logs", help="follow one process's log")
+    logs.add_argument("name")
+    logs.add_argument("-n", "--lines", default="100")
+    commands.add_parser("env", help="the stack's environment, as shell exports")
+    restart = commands.add_parser("restart", help="stop and start one process")
+    restart.add_argument("name")
+    args = parser.parse_args(argv)
+    try:
+        return _run(Stack(), args)
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(stack: Stack, args: argparse.Namespace) -> int:
+    if args.command == "up":
+        began = time.monotonic()
+        started = asyncio.run(stack.up(args.names or None))
+        names = ", ".join(p.name for p in started) or "nothing: all was running"
+        print(f"started {names} in {time.monotonic() - began:.1f}s")
+        return _print_status(stack)
+    if args.command == "down":
+        held = stack.down(args.names or None)
+        if held:
+            print(f"stopped ours; still held by other processes: {', '.join(held)}")
+            return 1
+        print("stopped; no listener left on the stack's ports")
+        return 0
+    if args.command == "status":
+        return _print_status(stack)
+    if args.command == "logs":
+        log = stack.get(args.name).log_path
+        os.execvp("tail", ["tail", "-n", args.lines, "-F", str(log)])
+    if args.command == "env":
+        for key, value in stack.config.environment().items():
+            print(f"export {key}={shlex.quote(value)}")
+        return 0
+    if args.command == "restart":
+        asyncio.run(stack.restart(args.name))
+        return _print_status(stack)
+    raise AssertionError(args.command)
+
+
+def _print_status(stack: Stack) -> int:
+    rows = asyncio.run(stack.status())
+    print(format_table(rows))
+    return 0 if all(row.health == "healthy" for row in rows) else 1
+
+
+def format_table(rows: list[StatusRow]) -> str:
+    header = ("NAME", "KIND", "PID", "PORT", "HEALTH", "LOG")
+    lines = [
+        (r.name, r.kind, str(r.pid or "-"), str(r.port), r.health, _relative(r.log)) for r in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in [header, *lines]
+    )
+
+
+def _relative(path: str) -> str:
+    try:
+        return str(Path(path).relative_to(REPO_ROOT))
+    except ValueError:
+        return path
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The stack's configuration: `deploy/local/stack.toml` plus environment overrides."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+STACK_FILE = REPO_ROOT / "deploy" / "local" / "stack.toml"
+KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
+KAFKA_LOG4J = REPO_ROOT / "deploy" / "local" / "kafka" / "log4j2.yaml"
+
+
+def port_override(name: str, default: int) -> int:
+    """SHOPFLOW_<NAME>_PORT wins over the configured port."""
+    variable = f"SHOPFLOW_{name.upper().replace('-', '_')}_PORT"
+    return int(os.environ.get(variable, default))
+
+
+def cache_dir() -> Path:
+    """Where downloads (the Kafka jars) are kept across clones and `make clean`."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "shopflow"
+
+
+@dataclass(frozen=True)
+class PostgresConfig:
+    service: str
+    port: int
+    database: str
+    superuser_password: str
+
+    @property
+    def name(self) -> str:
+        return f"postgres-{self.service}"
+
+    @property
+    def role(self) -> str:
+        # Role and password equal the database name: a local development stack only.
+        return self.database
+
+    def url(self, database: str | None = None, driver: str = "postgresql+asyncpg") -> str:
+        db = database or self.database
+        return f"{driver}://{self.role}:{self.role}@127.0.0.1:{self.port}/{db}"
+
+
+@dataclass(frozen=True)
+class KafkaConfig:
+    version: str
+    port: int
+    controller_port: int
+    heap: tuple[str, ...]
+    partitions: int
+    topics: tuple[str, ...]
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    name: str
+    port: int
+    env_prefix: str
+    command: tuple[str, ...]
+    ready_path: str = "/readyz"
+    env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def argv(self) -> list[str]:
+        return [part.format(python=sys.executable, port=self.port) for part in self.command]
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    state_dir: Path
+    postgres: tuple[PostgresConfig, ...]
+    redis_port: int
+    kafka: KafkaConfig
+    apps: tuple[AppConfig, ...]
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    def environment(self) -> dict[str, str]:
+        """What every app (and the tests) need to find the stack."""
+        env = {
+            "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
+            "SHOPFLOW_REDIS_URL": self.redis_url,
+        }
+        for pg in self.postgres:
+            env[f"{pg.service.upper()}_DATABASE_URL"] = pg.url()
+        for app in self.apps:
+            env[f"SHOPFLOW_{app.name.upper().replace('-', '_')}_URL"] = app.url
+        return env
+
+
+def load(path: Path = STACK_FILE) -> StackConfig:
+    raw = tomllib.loads(path.read_text())
+    state_dir = Path(os.environ.get("SHOPFLOW_STATE_DIR") or REPO_ROOT / raw["stack"]["state_dir"])
+    pg_raw = raw["postgres"]
+    postgres = tuple(
+        PostgresConfig(
+            service=service,
+            port=port_override(f"postgres-{service}", server["port"]),
+            database=server["database"],
+            superuser_password=pg_raw["superuser_password"],
+        )
+        for service, server in pg_raw["servers"].items()
+    )
+    kafka_raw = raw["kafka"]
+    kafka = KafkaConfig(
+        version=os.environ.get("SHOPFLOW_KAFKA_VERSION", kafka_raw["version"]),
+        port=port_override("kafka", kafka_raw["port"]),
+        controller_port=port_override("kafka-controller", kafka_raw["controller_port"]),
+        heap=tuple(kafka_raw["heap"]),
+        partitions=int(kafka_raw["partitions"]),
+        topics=tuple(kafka_raw["topics"]),
+    )
+    return StackConfig(
+        state_dir=state_dir.resolve(),
+        postgres=postgres,
+        redis_port=port_override("redis", raw["redis"]["port"]),
+        kafka=kafka,
+        apps=tuple(_app(entry) for entry in raw.get("apps", [])),
+    )
+
+
+def _app(entry: dict[str, Any]) -> AppConfig:
+    return AppConfig(
+        name=entry["name"],
+        port=port_override(entry["name"], entry["port"]),
+        env_prefix=entry["env_prefix"],
+        command=tuple(entry["command"]),
+        ready_path=entry.get("ready_path", "/readyz"),
+        env=dict(entry.get("env", {})),
+    )

@@ -1,0 +1,104 @@
+"""Where the test infrastructure is: real servers, as local processes or as containers.
+
+`local` (the default) starts the stack's own PostgreSQL, Redis and Kafka processes, or
+reuses those a `make up` already runs, and stops only what it started. `containers`
+(SHOPFLOW_TEST_INFRA=containers, needs a Docker engine) uses testcontainers instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+from shopflow_stack.stack import Stack
+
+
+@dataclass(frozen=True)
+class PostgresEndpoint:
+    host: str
+    port: int
+    user: str
+    password: str
+    database: str
+
+    def url(self, database: str | None = None, driver: str = "postgresql+asyncpg") -> str:
+        db = database or self.database
+        return f"{driver}://{self.user}:{self.password}@{self.host}:{self.port}/{db}"
+
+
+@dataclass(frozen=True)
+class Infra:
+    postgres: dict[str, PostgresEndpoint]  # by service name
+    kafka_bootstrap_servers: str
+    redis_url: str  # without a database number
+    # Stops the broker and starts it again on the same port and data; None where impossible.
+    restart_kafka: Callable[[], Awaitable[None]] | None = None
+
+
+@contextmanager
+def test_infra() -> Iterator[Infra]:
+    mode = os.environ.get("SHOPFLOW_TEST_INFRA", "local")
+    if mode == "local":
+        with _local() as infra:
+            yield infra
+    elif mode == "containers":
+        with _containers() as infra:
+            yield infra
+    else:
+        raise ValueError(f"SHOPFLOW_TEST_INFRA must be 'local' or 'containers', not {mode!r}")
+
+
+@contextmanager
+def _local() -> Iterator[Infra]:
+    stack = Stack()
+    names = [p.name for p in stack.infrastructure]
+    started = asyncio.run(stack.up(names))
+    try:
+        yield Infra(
+            postgres={
+                service: PostgresEndpoint(
+                    "127.0.0.1", pg.port, pg.config.role, pg.config.role, pg.config.database
+                )
+                for service, pg in stack.postgres.items()
+            },
+            kafka_bootstrap_servers=stack.config.kafka.bootstrap_servers,
+            redis_url=f"redis://127.0.0.1:{stack.config.redis_port}",
+            restart_kafka=lambda: stack.restart("kafka"),
+        )
+    finally:
+        # A stack that `make up` started stays up; what the tests started, they stop.
+        if started and not os.environ.get("SHOPFLOW_KEEP_STACK"):
+            stack.down([p.name for p in started])
+
+
+@contextmanager
+def _containers() -> Iterator[Infra]:
+    from testcontainers.community.kafka import KafkaContainer
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.community.redis import RedisContainer
+
+    stack = Stack()
+    with ExitStack() as running:
+        postgres = {}
+        for service, pg in stack.postgres.items():
+            role = pg.config.role
+            container = running.enter_context(
+                PostgresContainer("postgres:15", username=role, password=role, dbname=role)
+            )
+            postgres[service] = PostgresEndpoint(
+                container.get_container_host_ip(),
+                int(container.get_exposed_port(5432)),
+                role,
+                role,
+                pg.config.database,
+            )
+        kafka = running.enter_context(KafkaContainer().with_kraft())
+        redis = running.enter_context(RedisContainer("redis:7"))
+        yield Infra(
+            postgres=postgres,
+            kafka_bootstrap_servers=kafka.get_bootstrap_server(),
+            redis_url=f"redis://{redis.get_container_host_ip()}:{redis.get_exposed_port(6379)}",
+        )

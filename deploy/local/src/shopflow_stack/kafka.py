@@ -1,0 +1,137 @@
+"""Apache Kafka as one KRaft node (broker and controller in one JVM), jars from Maven Central."""
+
+from __future__ import annotations
+
+import base64
+import subprocess
+import uuid
+from contextlib import suppress
+from functools import cached_property
+from pathlib import Path
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shopflow_stack.config import KAFKA_LOG4J, StackConfig
+from shopflow_stack.install import ensure_java, kafka_jars
+from shopflow_stack.process import LocalProcess, StackError
+
+_NODE_ID = 1
+
+
+class KafkaBroker(LocalProcess):
+    kind = "kafka"
+    stop_timeout = 60.0  # a controlled shutdown hands leadership over and flushes logs
+    ready_timeout = 120.0
+
+    def __init__(self, stack: StackConfig) -> None:
+        super().__init__("kafka", stack.kafka.port, stack)
+        self.config = stack.kafka
+
+    @property
+    def home(self) -> Path:
+        return self.stack.state_dir / "kafka"
+
+    @property
+    def properties_path(self) -> Path:
+        return self.home / "server.properties"
+
+    def properties(self) -> dict[str, object]:
+        port, controller = self.config.port, self.config.controller_port
+        return {
+            "process.roles": "broker,controller",
+            "node.id": _NODE_ID,
+            "controller.quorum.voters": f"{_NODE_ID}@127.0.0.1:{controller}",
+            "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": self.home / "data",
+            "num.partitions": self.config.partitions,
+            # Topics are created on purpose (by the stack or a test), never by a typo.
+            "auto.create.topics.enable": "false",
+            # A single node: internal topics cannot have more replicas than that.
+            "offsets.topic.replication.factor": 1,
+            "transaction.state.log.replication.factor": 1,
+            "transaction.state.log.min.isr": 1,
+            "share.coordinator.state.topic.replication.factor": 1,
+            "share.coordinator.state.topic.min.isr": 1,
+            "group.initial.rebalance.delay.ms": 0,
+        }
+
+    @cached_property
+    def jars(self) -> Path:
+        return kafka_jars(self.config.version)
+
+    @cached_property
+    def java(self) -> str:
+        return ensure_java()
+
+    def prepare(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.properties_path.write_text(
+            "".join(f"{key}={value}\n" for key, value in self.properties().items())
+        )
+        if (self.home / "data" / "meta.properties").exists():
+            return
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        result = subprocess.run(
+            [*self._java_argv(), "kafka.tools.StorageTool", "format",
+             "-t", cluster_id, "-c", str(self.properties_path)],
+            capture_output=True,
+            text=True,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise StackError(f"formatting Kafka storage failed:\n{result.stdout[-2000:]}")
+
+    def _java_argv(self) -> list[str]:
+        return [
+            self.java,
+            *self.config.heap,
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={KAFKA_LOG4J}",
+            "-cp",
+            f"{self.jars}/*",
+        ]
+
+    def argv(self) -> list[str]:
+        return [*self._java_argv(), "kafka.Kafka", str(self.properties_path)]
+
+    def admin(self) -> AIOKafkaAdminClient:
+        return AIOKafkaAdminClient(
+            bootstrap_servers=self.config.bootstrap_servers, request_timeout_ms=5000
+        )
+
+    async def probe(self) -> None:
+        admin = self.admin()
+        await admin.start()
+        try:
+            await admin.list_topics()
+        finally:
+            await admin.close()
+
+    async def after_ready(self) -> None:
+        await create_topics(self, self.config.topics, self.config.partitions)
+
+
+async def create_topics(
+    broker: KafkaBroker, names: tuple[str, ...] | list[str], partitions: int
+) -> None:
+    """Create the topics that do not exist yet (an existing topic is left as it is)."""
+    if not names:
+        return
+    admin = broker.admin()
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [NewTopic(n, partitions, 1) for n in names if n not in existing]
+        if missing:
+            # Created meanwhile by another runner is what we wanted anyway.
+            with suppress(TopicAlreadyExistsError):
+                await admin.create_topics(missing)
+    finally:
+        await admin.close()

@@ -1,0 +1,131 @@
+"""The whole local stack: start what is not running, stop what we started, report health."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from shopflow_stack.apps import AppProcess
+from shopflow_stack.config import StackConfig, load
+from shopflow_stack.kafka import KafkaBroker
+from shopflow_stack.postgres import PostgresServer
+from shopflow_stack.process import LocalProcess, ProcessState, StackError, port_is_free
+from shopflow_stack.redis import RedisServer
+
+
+@dataclass(frozen=True)
+class StatusRow:
+    name: str
+    kind: str
+    pid: int | None
+    port: int
+    health: str  # healthy | unhealthy: <why> | dead | stopped
+    log: str
+
+
+class Stack:
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or load()
+        self.postgres = {pg.service: PostgresServer(pg, self.config) for pg in self.config.postgres}
+        self.redis = RedisServer(self.config)
+        self.kafka = KafkaBroker(self.config)
+        self.apps = [AppProcess(app, self.config) for app in self.config.apps]
+
+    @property
+    def infrastructure(self) -> list[LocalProcess]:
+        return [*self.postgres.values(), self.redis, self.kafka]
+
+    @property
+    def processes(self) -> list[LocalProcess]:
+        return [*self.infrastructure, *self.apps]
+
+    def get(self, name: str) -> LocalProcess:
+        for process in self.processes:
+            if process.name == name:
+                return process
+        known = ", ".join(p.name for p in self.processes)
+        raise StackError(f"no process named {name!r}; the stack has: {known}")
+
+    async def up(self, names: Iterable[str] | None = None) -> list[LocalProcess]:
+        """Start every process (or the named ones) not already running; return those started."""
+        wanted = [self.get(n) for n in names] if names is not None else self.processes
+        with self._lock():
+            infra = [p for p in wanted if not isinstance(p, AppProcess)]
+            apps = [p for p in wanted if isinstance(p, AppProcess)]
+            started = await self._start(infra)
+            started += await self._start(apps)
+        return started
+
+    async def _start(self, processes: Sequence[LocalProcess]) -> list[LocalProcess]:
+        todo = [p for p in processes if p.state() is not ProcessState.RUNNING]
+        # Installs, initdb and storage formatting are blocking and independent: overlap them.
+        await asyncio.gather(*(asyncio.to_thread(p.prepare) for p in todo))
+        for process in todo:
+            process.spawn()
+        await asyncio.gather(*(_await_ready(p) for p in todo))
+        await asyncio.gather(*(p.after_ready() for p in processes))
+        return todo
+
+    def down(self, names: Iterable[str] | None = None) -> list[str]:
+        """Stop our processes (apps first) by pid; return the ports something else still holds."""
+        wanted = [self.get(n) for n in names] if names is not None else self.processes
+        with self._lock():
+            for process in reversed(wanted):
+                process.stop()
+        ports = [p.port for p in wanted]
+        if self.kafka in wanted:
+            ports.append(self.config.kafka.controller_port)
+        return [f"127.0.0.1:{port}" for port in ports if not port_is_free(port)]
+
+    async def restart(self, name: str) -> None:
+        await asyncio.to_thread(self.down, [name])
+        await self.up([name])
+
+    async def status(self) -> list[StatusRow]:
+        return list(await asyncio.gather(*(_status(p) for p in self.processes)))
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        """One `up`/`down` at a time per state folder."""
+        self.config.state_dir.mkdir(parents=True, exist_ok=True)
+        with (self.config.state_dir / "stack.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield
+
+
+async def _await_ready(process: LocalProcess) -> None:
+    deadline = time.monotonic() + process.ready_timeout
+    while True:
+        if process.pid() is None:
+            raise StackError(
+                f"{process.name} exited while starting; the end of {process.log_path}:\n"
+                f"{process.log_tail()}"
+            )
+        try:
+            await process.probe()
+            return
+        except Exception as error:
+            if time.monotonic() > deadline:
+                raise StackError(
+                    f"{process.name} not ready after {process.ready_timeout:.0f}s ({error!r}); "
+                    f"see {process.log_path}"
+                ) from error
+        await asyncio.sleep(0.2)
+
+
+async def _status(process: LocalProcess) -> StatusRow:
+    state = process.state()
+    health: str = state.value
+    if state is ProcessState.RUNNING:
+        try:
+            await asyncio.wait_for(process.probe(), timeout=5)
+            health = "healthy"
+        except Exception as error:
+            health = f"unhealthy: {error!r}"[:60]
+    return StatusRow(
+        process.name, process.kind, process.pid(), process.port, health, str(process.log_path)
+    )

@@ -1,0 +1,43 @@
+"""The runner's promises: a dead process is shown dead, `up` is idempotent, health is real."""
+
+import signal
+
+import pytest
+
+from shopflow_stack.stack import Stack
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def stack(infra):
+    if not Stack().redis.pid():
+        pytest.skip("needs the local-process stack")
+    return Stack()
+
+
+async def test_a_killed_process_is_reported_dead_until_up_starts_it_again(stack):
+    stack.redis.kill(signal.SIGKILL)
+
+    rows = {row.name: row for row in await stack.status()}
+    assert rows["redis"].health == "dead"
+    assert rows["redis"].pid is None
+
+    started = await stack.up(["redis"])
+
+    assert [p.name for p in started] == ["redis"]
+    rows = {row.name: row for row in await stack.status()}
+    assert rows["redis"].health == "healthy"
+
+
+async def test_up_when_everything_runs_starts_nothing(stack):
+    assert await stack.up([p.name for p in stack.infrastructure]) == []
+
+
+async def test_a_stopped_process_answers_no_probe(stack):
+    stack.redis.kill(signal.SIGSTOP)  # frozen: alive by pid, yet not serving
+    try:
+        rows = {row.name: row for row in await stack.status()}
+        assert rows["redis"].health.startswith("unhealthy")
+    finally:
+        stack.redis.kill(signal.SIGCONT)

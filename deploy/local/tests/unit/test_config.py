@@ -1,0 +1,82 @@
+"""Reading stack.toml: defaults, overrides from the environment, the apps' environment."""
+
+import textwrap
+
+import pytest
+
+from shopflow_stack.config import load
+
+pytestmark = pytest.mark.unit
+
+STACK = textwrap.dedent(
+    """
+    [stack]
+    state_dir = ".state"
+    [postgres]
+    superuser_password = "pw"
+    [postgres.servers.order]
+    port = 5441
+    database = "orders"
+    [redis]
+    port = 6380
+    [kafka]
+    version = "4.1.1"
+    port = 9092
+    controller_port = 9093
+    heap = ["-Xmx256m"]
+    partitions = 3
+    topics = ["orders.events"]
+
+    [[apps]]
+    name = "order-service"
+    port = 8001
+    env_prefix = "ORDER_"
+    command = ["{python}", "-m", "order", "--port", "{port}"]
+    """
+)
+
+
+@pytest.fixture
+def stack_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("SHOPFLOW_STATE_DIR", raising=False)
+    path = tmp_path / "stack.toml"
+    path.write_text(STACK)
+    return path
+
+
+def test_defaults_come_from_the_file(stack_file):
+    config = load(stack_file)
+
+    assert config.postgres[0].url() == "postgresql+asyncpg://orders:orders@127.0.0.1:5441/orders"
+    assert config.kafka.bootstrap_servers == "127.0.0.1:9092"
+    assert config.kafka.topics == ("orders.events",)
+    assert config.apps[0].argv()[-1] == "8001"
+
+
+def test_every_port_can_be_overridden_by_name(stack_file, monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_POSTGRES_ORDER_PORT", "6441")
+    monkeypatch.setenv("SHOPFLOW_KAFKA_PORT", "19092")
+    monkeypatch.setenv("SHOPFLOW_ORDER_SERVICE_PORT", "9001")
+
+    config = load(stack_file)
+
+    assert config.postgres[0].port == 6441
+    assert config.kafka.bootstrap_servers == "127.0.0.1:19092"
+    assert config.apps[0].url == "http://127.0.0.1:9001"
+
+
+def test_apps_are_told_where_everything_is(stack_file):
+    env = load(stack_file).environment()
+
+    assert env == {
+        "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+        "SHOPFLOW_REDIS_URL": "redis://127.0.0.1:6380/0",
+        "ORDER_DATABASE_URL": "postgresql+asyncpg://orders:orders@127.0.0.1:5441/orders",
+        "SHOPFLOW_ORDER_SERVICE_URL": "http://127.0.0.1:8001",
+    }
+
+
+def test_state_dir_can_be_moved(stack_file, monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOPFLOW_STATE_DIR", str(tmp_path / "elsewhere"))
+
+    assert load(stack_file).state_dir == tmp_path / "elsewhere"
