@@ -9,7 +9,8 @@ CACHE_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shopflow
 UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv)
 STACK := $(UV) run --frozen shopflow-stack
 PYTEST := $(UV) run --frozen pytest
-TYPED := libs/*/src deploy/local/src $(wildcard services/*/src gateway/src)
+# Every package of the workspace, type-checked by import name (each ships a py.typed).
+TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/local/src/shopflow_* services/*/src/shopflow_* gateway/src/shopflow_*)),-p $(pkg))
 
 .PHONY: help
 help: ## List every target

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import httpx
 
 from shopflow_stack.config import AppConfig, StackConfig
-from shopflow_stack.process import LocalProcess
+from shopflow_stack.process import LocalProcess, StackError
 
 
 class AppProcess(LocalProcess):
@@ -17,6 +20,15 @@ class AppProcess(LocalProcess):
 
     def argv(self) -> list[str]:
         return self.config.argv()
+
+    def prepare(self) -> None:
+        env = {**os.environ, **self.environment()}
+        for step in self.config.setup:
+            result = subprocess.run(self.config.argv(step), env=env, capture_output=True, text=True)
+            if result.returncode != 0:
+                raise StackError(
+                    f"{self.name}: `{' '.join(step)}` failed:\n{result.stderr[-3000:]}"
+                )
 
     def environment(self) -> dict[str, str]:
         prefix = self.config.env_prefix

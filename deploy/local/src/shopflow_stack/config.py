@@ -15,10 +15,14 @@ KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
 KAFKA_LOG4J = REPO_ROOT / "deploy" / "local" / "kafka" / "log4j2.yaml"
 
 
+def env_name(name: str) -> str:
+    """How a name appears in environment variables: payment-provider → PAYMENT_PROVIDER."""
+    return name.upper().replace("-", "_")
+
+
 def port_override(name: str, default: int) -> int:
     """SHOPFLOW_<NAME>_PORT wins over the configured port."""
-    variable = f"SHOPFLOW_{name.upper().replace('-', '_')}_PORT"
-    return int(os.environ.get(variable, default))
+    return int(os.environ.get(f"SHOPFLOW_{env_name(name)}_PORT", default))
 
 
 def cache_dir() -> Path:
@@ -70,13 +74,16 @@ class AppConfig:
     command: tuple[str, ...]
     ready_path: str = "/readyz"
     env: dict[str, str] = field(default_factory=dict)
+    setup: tuple[tuple[str, ...], ...] = ()  # run in order before each start: migrate, seed
+
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def argv(self) -> list[str]:
-        return [part.format(python=sys.executable, port=self.port) for part in self.command]
+    def argv(self, command: tuple[str, ...] | None = None) -> list[str]:
+        parts = self.command if command is None else command
+        return [part.format(python=sys.executable, port=self.port) for part in parts]
 
 
 @dataclass(frozen=True)
@@ -98,9 +105,9 @@ class StackConfig:
             "SHOPFLOW_REDIS_URL": self.redis_url,
         }
         for pg in self.postgres:
-            env[f"{pg.service.upper()}_DATABASE_URL"] = pg.url()
+            env[f"{env_name(pg.service)}_DATABASE_URL"] = pg.url()
         for app in self.apps:
-            env[f"SHOPFLOW_{app.name.upper().replace('-', '_')}_URL"] = app.url
+            env[f"SHOPFLOW_{env_name(app.name)}_URL"] = app.url
         return env
 
 
@@ -143,4 +150,5 @@ def _app(entry: dict[str, Any]) -> AppConfig:
         command=tuple(entry["command"]),
         ready_path=entry.get("ready_path", "/readyz"),
         env=dict(entry.get("env", {})),
+        setup=tuple(tuple(step) for step in entry.get("setup", [])),
     )

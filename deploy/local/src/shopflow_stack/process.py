@@ -17,7 +17,7 @@ from contextlib import suppress
 from enum import StrEnum
 from pathlib import Path
 
-from shopflow_stack.config import StackConfig
+from shopflow_stack.config import StackConfig, env_name
 
 
 class StackError(RuntimeError):
@@ -118,7 +118,7 @@ class LocalProcess(ABC):
         if not port_is_free(self.port):
             raise StackError(
                 f"{self.name}: port {self.port} is taken by a process this stack did not start; "
-                f"stop it or set SHOPFLOW_{self.name.upper().replace('-', '_')}_PORT"
+                f"stop it or set SHOPFLOW_{env_name(self.name)}_PORT"
             )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.pid_path.parent.mkdir(parents=True, exist_ok=True)

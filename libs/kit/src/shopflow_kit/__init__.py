@@ -1,0 +1,35 @@
+"""ShopFlow's shared service kit: a service's `app.py` is one `create_app(...)` call."""
+
+from shopflow_kit.app import LifecycleHook, create_app, serve
+from shopflow_kit.background import BackgroundJob
+from shopflow_kit.checks import database_check, kafka_check, redis_check
+from shopflow_kit.db import Database, DbSession, service_metadata
+from shopflow_kit.health import Readiness, ReadinessCheck
+from shopflow_kit.logging import configure_logging, current_log_context, log_context
+from shopflow_kit.metrics import ServiceMetrics
+from shopflow_kit.problems import PROBLEM_BASE, Problem, ProblemDetails, problem_responses
+from shopflow_kit.settings import ServiceSettings
+
+__all__ = [
+    "PROBLEM_BASE",
+    "BackgroundJob",
+    "Database",
+    "DbSession",
+    "LifecycleHook",
+    "Problem",
+    "ProblemDetails",
+    "Readiness",
+    "ReadinessCheck",
+    "ServiceMetrics",
+    "ServiceSettings",
+    "configure_logging",
+    "create_app",
+    "current_log_context",
+    "database_check",
+    "kafka_check",
+    "log_context",
+    "problem_responses",
+    "redis_check",
+    "serve",
+    "service_metadata",
+]

@@ -1,0 +1,116 @@
+"""The app factory: one call wires a ShopFlow service's HTTP surface and lifecycle.
+
+A service's `app.py` reads as a table of contents:
+
+    app = create_app(
+        settings,
+        title="Order service",
+        routers=[orders.router],
+        database=database,
+        readiness={"kafka": kafka_check(settings.kafka_bootstrap_servers)},
+        background={"outbox-relay": relay.run},
+        on_shutdown=[producer.stop],
+    )
+"""
+
+import logging
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+import uvicorn
+from fastapi import APIRouter, FastAPI
+
+from shopflow_kit.background import BackgroundJob, BackgroundJobs
+from shopflow_kit.body_limit import BodyLimitMiddleware
+from shopflow_kit.checks import database_check
+from shopflow_kit.db import Database
+from shopflow_kit.health import Readiness, ReadinessCheck, health_router
+from shopflow_kit.logging import configure_logging
+from shopflow_kit.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
+from shopflow_kit.problem_handlers import install_problem_handlers
+from shopflow_kit.request_id import RequestIdMiddleware
+from shopflow_kit.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+LifecycleHook = Callable[[], Awaitable[None]]
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    version: str = "0.1.0",
+    routers: Sequence[APIRouter] = (),
+    database: Database | None = None,
+    readiness: Mapping[str, ReadinessCheck] | None = None,
+    background: Mapping[str, BackgroundJob] | None = None,
+    on_startup: Sequence[LifecycleHook] = (),
+    on_shutdown: Sequence[LifecycleHook] = (),
+) -> FastAPI:
+    """A service app with JSON logs, problem+json errors, request ids, metrics and probes.
+
+    `database` gets a `database` readiness check, serves `DbSession` and is disposed on
+    shutdown. Each `background` job starts after `on_startup`, counts as a readiness check
+    under its name, and is cancelled on shutdown before `on_shutdown` runs.
+    """
+    configure_logging(settings.service_name, settings.log_level)
+    jobs = BackgroundJobs(background or {})
+    app = FastAPI(title=title, version=version, lifespan=_lifespan(jobs, on_startup, on_shutdown))
+    app.state.settings = settings
+    app.state.database = database
+    app.state.metrics = ServiceMetrics()
+    app.state.readiness = Readiness(settings.readiness_timeout_seconds)
+    if database is not None:
+        app.state.readiness.add("database", database_check(database))
+    for name, check in (readiness or {}).items():
+        app.state.readiness.add(name, check)
+    for name in background or {}:
+        app.state.readiness.add(name, jobs.check(name))
+    # Innermost first: each middleware added wraps the ones added before it.
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(RequestIdMiddleware)
+    for router in (health_router, metrics_router, *routers):
+        app.include_router(router)
+    return app
+
+
+def _lifespan(
+    jobs: BackgroundJobs,
+    on_startup: Sequence[LifecycleHook],
+    on_shutdown: Sequence[LifecycleHook],
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        for hook in on_startup:
+            await hook()
+        jobs.start()
+        try:
+            yield
+        finally:
+            await jobs.stop(app.state.settings.shutdown_timeout_seconds)
+            for hook in on_shutdown:
+                try:
+                    await hook()
+                except Exception:
+                    logger.exception("shutdown hook %s failed", getattr(hook, "__qualname__", hook))
+            if app.state.database is not None:
+                await app.state.database.dispose()
+
+    return lifespan
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run `app` under uvicorn with the kit's JSON logs and a graceful shutdown."""
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        log_level=settings.log_level.lower(),
+        # uvicorn takes whole seconds; round up rather than cut the grace period short.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
+    )

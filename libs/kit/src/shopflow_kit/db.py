@@ -1,0 +1,67 @@
+"""PostgreSQL access: each service's metadata, the `Database` handle and the `DbSession` dependency.
+
+A route that declares `session: DbSession` runs inside one transaction, committed before
+the response is sent and rolled back if anything raises.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata() -> MetaData:
+    """A service's own MetaData, with constraint names deterministic so migrations can drop them.
+
+    Each service declares `class Base(DeclarativeBase): metadata = service_metadata()`:
+    one shared Base would put every service's tables in one MetaData whenever a process
+    (the test run) imports several services.
+    """
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Database:
+    """A service's connection pool and the sessions drawn from it."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, echo: bool = False) -> None:
+        # pre_ping replaces connections PostgreSQL dropped (restart, failover) instead of failing.
+        self.engine = create_async_engine(url, pool_size=pool_size, echo=echo, pool_pre_ping=True)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction: committed on success, rolled back on any exception."""
+        async with self._sessions.begin() as session:
+            yield session
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction, from the `Database` that `create_app` put on `app.state`."""
+    database: Database | None = request.app.state.database
+    if database is None:
+        raise RuntimeError("this app was created without a database")
+    async with database.transaction() as session:
+        yield session
+
+
+# scope="function": the commit runs before the response is sent, so a failed commit is a 500.
+DbSession = Annotated[AsyncSession, Depends(request_session, scope="function")]
+"""A request-scoped session; a dependency with `yield` using it needs `scope="function"` too."""

@@ -1,0 +1,68 @@
+"""Liveness and readiness endpoints.
+
+`/healthz` answers as long as the process serves HTTP. `/readyz` runs the app's named
+readiness checks concurrently, each under a timeout, and answers 503 `not-ready` naming
+every failure. Later parts of a service add checks with `app.state.readiness.add(...)`.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from shopflow_kit.problems import Problem
+
+ReadinessCheck = Callable[[], Awaitable[None]]
+"""Returns when the dependency is usable, raises when it is not."""
+
+CHECK_PASSED = "ok"
+
+
+class Readiness:
+    """The named checks that must all pass before the app takes traffic."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self.timeout_seconds = timeout_seconds
+        self._checks: dict[str, ReadinessCheck] = {}
+
+    def add(self, name: str, check: ReadinessCheck) -> None:
+        if name in self._checks:
+            raise ValueError(f"readiness check {name!r} is already registered")
+        self._checks[name] = check
+
+    async def run(self) -> dict[str, str]:
+        """Each check's outcome: `ok`, or the error that made it fail."""
+        outcomes = await asyncio.gather(*(self._run_one(check) for check in self._checks.values()))
+        return dict(zip(self._checks, outcomes, strict=True))
+
+    async def _run_one(self, check: ReadinessCheck) -> str:
+        try:
+            async with asyncio.timeout(self.timeout_seconds):
+                await check()
+        except TimeoutError:
+            return f"timed out after {self.timeout_seconds}s"
+        except Exception as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return CHECK_PASSED
+
+
+health_router = APIRouter(include_in_schema=False)
+
+
+@health_router.get("/healthz")
+async def alive() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@health_router.get("/readyz", response_model=None)
+async def ready(request: Request) -> dict[str, Any] | Response:
+    readiness: Readiness = request.app.state.readiness
+    checks = await readiness.run()
+    failed = sorted(name for name, outcome in checks.items() if outcome != CHECK_PASSED)
+    if failed:
+        problem = Problem(
+            503, "not-ready", "Not ready", f"failing: {', '.join(failed)}", checks=checks
+        )
+        return problem.response(instance=request.url.path)
+    return {"status": "ready", "checks": checks}

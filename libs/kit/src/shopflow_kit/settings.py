@@ -1,0 +1,65 @@
+"""Configuration shared by every ShopFlow service, read from environment variables.
+
+Each service subclasses `ServiceSettings` with its own prefix and adds what it needs:
+
+    class OrderSettings(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="ORDER_")
+
+        service_name: str = "order"
+        port: int = 8001
+        database_url: str  # asyncpg URL: postgresql+asyncpg://user:pass@host/db
+        kafka_bootstrap_servers: str = Field(validation_alias="SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS")
+        redis_url: str = Field(validation_alias="SHOPFLOW_REDIS_URL")
+        jwt_secret: SecretStr
+
+The local stack runner provides `<PREFIX>DATABASE_URL` per service and the shared,
+unprefixed `SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS` and `SHOPFLOW_REDIS_URL`; a field with a
+`validation_alias` ignores the prefix. Standard `OTEL_*` variables stay unprefixed too.
+"""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import BeforeValidator, SecretStr, model_validator
+from pydantic_settings import BaseSettings
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+_PLACEHOLDER_VALUES = frozenset({"", "changeme"})
+_PLACEHOLDER_PREFIXES = ("dev-", "insecure-")
+
+
+class ServiceSettings(BaseSettings):
+    """Fields every service has; subclasses set `env_prefix` and add their own."""
+
+    service_name: str
+    environment: Literal["development", "test", "production"] = "development"
+    log_level: Annotated[LogLevel, BeforeValidator(str.upper)] = "INFO"
+    host: str = "127.0.0.1"
+    port: int
+    max_body_bytes: int = 1_048_576
+    shutdown_timeout_seconds: float = 10
+    readiness_timeout_seconds: float = 2
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Self:
+        if self.environment == "development":
+            return self
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and _is_placeholder(value.get_secret_value()):
+                raise ValueError(
+                    f"{name} (env {self._env_var(name)}) holds a placeholder secret; "
+                    f"set a real value when environment is {self.environment!r}"
+                )
+        return self
+
+    def _env_var(self, name: str) -> str:
+        alias = type(self).model_fields[name].validation_alias
+        if isinstance(alias, str):
+            return alias
+        return f"{self.model_config.get('env_prefix', '')}{name}".upper()
+
+
+def _is_placeholder(secret: str) -> bool:
+    normalized = secret.strip().lower()
+    return normalized in _PLACEHOLDER_VALUES or normalized.startswith(_PLACEHOLDER_PREFIXES)

@@ -1,0 +1,68 @@
+"""Test support for services (a pytest plugin, loaded by the root conftest).
+
+- `app_client(app)`: an HTTP client on an app with its lifespan running;
+- `running_server(app)`: the app served over real HTTP on a free loopback port;
+- `migrated_database(service, migrations)`: a fresh database on that service's real
+  PostgreSQL server with every migration applied (built on `fresh_database`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from shopflow_kit.migrations import upgrade
+
+
+@asynccontextmanager
+async def app_client(
+    app: FastAPI, base_url: str = "http://service"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Starts the app's lifespan (database, background jobs) and stops it afterwards;
+    `httpx.ASGITransport` alone does not."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
+
+
+@asynccontextmanager
+async def running_server(app: FastAPI) -> AsyncIterator[str]:
+    """Serve `app` with uvicorn on 127.0.0.1 and a free port; yields its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+    )
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()  # raises why it could not start
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture(scope="module")
+def migrated_database(fresh_database: Callable[[str], str]) -> Callable[[str, Path], str]:
+    """A factory: `migrated_database("order", MIGRATIONS)` returns the URL of a new
+    database on the order service's server, migrated to head."""
+
+    def create(service: str, migrations: Path) -> str:
+        url = fresh_database(service)
+        # Alembic's env runs its own event loop: keep it off the test's running loop.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            worker.submit(upgrade, migrations, url).result()
+        return url
+
+    return create

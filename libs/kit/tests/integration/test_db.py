@@ -1,0 +1,99 @@
+"""DbSession on a real PostgreSQL: a request's writes commit together or not at all."""
+
+import asyncpg
+import pytest
+from fastapi import APIRouter
+from sqlalchemy import String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shopflow_kit import Database, DbSession, Problem, ServiceSettings, create_app, service_metadata
+from shopflow_kit.testing import app_client
+
+pytestmark = pytest.mark.integration
+
+
+class Base(DeclarativeBase):
+    metadata = service_metadata()
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+
+
+router = APIRouter()
+
+
+@router.post("/tickets/{code}")
+async def add_ticket(code: str, session: DbSession, fail: bool = False) -> dict[str, str]:
+    session.add(Ticket(code=code))
+    await session.flush()  # the row is written inside the transaction...
+    if fail:
+        raise Problem(409, "refused", "Refused")  # ...and must vanish with it
+    return {"code": code}
+
+
+@router.post("/tickets/{code}/twice")
+async def add_ticket_twice(code: str, session: DbSession) -> dict[str, str]:
+    session.add_all([Ticket(code=f"{code}-a"), Ticket(code=code), Ticket(code=code)])
+    return {"code": code}  # the duplicate only fails at commit, after this returns
+
+
+@pytest.fixture
+async def database(fresh_database):
+    database = Database(fresh_database("order"))
+    async with database.engine.begin() as connection:
+        await connection.run_sync(Base.metadata.create_all)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def client(database):
+    settings = ServiceSettings(service_name="kit-test", port=0, environment="test")
+    app = create_app(settings, title="kit", routers=[router], database=database)
+    async with app_client(app) as client:
+        yield client
+
+
+async def stored_codes(database: Database) -> list[str]:
+    async with database.transaction() as session:
+        return list((await session.scalars(select(Ticket.code).order_by(Ticket.code))).all())
+
+
+async def test_a_successful_request_commits(client, database):
+    response = await client.post("/tickets/ok-1")
+
+    assert response.status_code == 200
+    assert await stored_codes(database) == ["ok-1"]
+
+
+async def test_a_request_that_raises_rolls_back_what_it_wrote(client, database):
+    response = await client.post("/tickets/nope-1", params={"fail": True})
+
+    assert response.status_code == 409
+    assert await stored_codes(database) == []
+
+
+async def test_a_failed_commit_is_a_500_and_writes_nothing(client, database):
+    response = await client.post("/tickets/dup/twice")
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert await stored_codes(database) == []
+
+
+async def test_the_pool_replaces_a_connection_the_server_killed(database):
+    async with database.transaction() as session:
+        pooled_pid = await session.scalar(select(func.pg_backend_pid()))
+    outsider = await asyncpg.connect(
+        database.engine.url.render_as_string(False).replace("+asyncpg", "")
+    )
+    try:
+        assert await outsider.fetchval("SELECT pg_terminate_backend($1)", pooled_pid)
+    finally:
+        await outsider.close()
+
+    async with database.transaction() as session:  # pre-ping replaces the dead connection
+        assert await session.scalar(select(func.pg_backend_pid())) != pooled_pid

@@ -1,0 +1,73 @@
+"""HTTP metrics labelled by route template, on a registry per app."""
+
+import pytest
+from fastapi import APIRouter
+from prometheus_client import Counter
+
+from shopflow_kit import create_app
+
+pytestmark = pytest.mark.unit
+
+orders = APIRouter(prefix="/orders")
+
+
+@orders.get("/{order_id}")
+async def get_order(order_id: str) -> dict[str, str]:
+    return {"id": order_id}
+
+
+v1 = APIRouter(prefix="/v1")
+v1.include_router(orders)
+
+
+@pytest.fixture
+def app(settings):
+    return create_app(settings, title="metrics", routers=[v1])
+
+
+def sample(app, name, **labels):
+    return app.state.metrics.registry.get_sample_value(name, labels)
+
+
+async def test_requests_are_counted_by_full_route_template(app, client_for):
+    async with client_for(app) as client:
+        await client.get("/v1/orders/41")
+        await client.get("/v1/orders/42")
+        exposition = (await client.get("/metrics")).text
+
+    labels = {"method": "GET", "route": "/v1/orders/{order_id}"}
+    assert sample(app, "http_requests_total", **labels, status="200") == 2
+    assert sample(app, "http_request_duration_seconds_count", **labels) == 2
+    assert 'route="/v1/orders/{order_id}",status="200"} 2.0' in exposition
+    assert "/v1/orders/41" not in exposition
+
+
+async def test_unmatched_paths_share_one_label(app, client_for):
+    async with client_for(app) as client:
+        await client.get("/wp-admin/install.php")
+        await client.get("/.env")
+
+    labels = {"method": "GET", "route": "<unmatched>", "status": "404"}
+    assert sample(app, "http_requests_total", **labels) == 2
+
+
+async def test_wrong_method_is_labelled_with_the_route(app, client_for):
+    async with client_for(app) as client:
+        await client.delete("/v1/orders/41")
+
+    labels = {"method": "DELETE", "route": "/v1/orders/{order_id}", "status": "405"}
+    assert sample(app, "http_requests_total", **labels) == 1
+
+
+async def test_each_app_has_its_own_registry(settings, client_for):
+    first = create_app(settings, title="first", routers=[v1])
+    second = create_app(settings, title="second", routers=[v1])
+    Counter("outbox_published_total", "Published events.", registry=first.state.metrics.registry)
+
+    async with client_for(first) as client:
+        await client.get("/v1/orders/1")
+        exposition = (await client.get("/metrics")).text
+
+    assert "outbox_published_total 0.0" in exposition
+    labels = {"method": "GET", "route": "/v1/orders/{order_id}", "status": "200"}
+    assert sample(second, "http_requests_total", **labels) is None

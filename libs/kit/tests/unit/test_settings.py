@@ -1,0 +1,61 @@
+"""ServiceSettings refuses placeholder secrets outside development."""
+
+import pytest
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import SettingsConfigDict
+
+from shopflow_kit import ServiceSettings
+
+pytestmark = pytest.mark.unit
+
+
+class PaymentSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPFLOW_KIT_TEST_PAYMENT_")
+
+    service_name: str = "payment"
+    port: int = 8003
+    psp_api_key: SecretStr = SecretStr("dev-psp-key")
+    webhook_secret: SecretStr | None = None
+    kafka_bootstrap_servers: str = Field(
+        "localhost:9092", validation_alias="SHOPFLOW_KIT_TEST_KAFKA_BOOTSTRAP_SERVERS"
+    )
+
+
+@pytest.mark.parametrize("placeholder", ["", "changeme", "dev-psp-key", "insecure-abc"])
+@pytest.mark.parametrize("environment", ["test", "production"])
+def test_placeholder_secret_is_refused_outside_development(placeholder, environment):
+    with pytest.raises(ValidationError) as refused:
+        PaymentSettings(environment=environment, psp_api_key=SecretStr(placeholder))
+
+    message = str(refused.value)
+    assert "psp_api_key" in message
+    assert "SHOPFLOW_KIT_TEST_PAYMENT_PSP_API_KEY" in message
+    assert placeholder == "" or placeholder not in message
+
+
+def test_optional_secret_holding_a_placeholder_is_refused(monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_ENVIRONMENT", "production")
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_PSP_API_KEY", "k-9f2c71")
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_WEBHOOK_SECRET", "ChangeMe")
+
+    with pytest.raises(ValidationError, match="SHOPFLOW_KIT_TEST_PAYMENT_WEBHOOK_SECRET"):
+        PaymentSettings()
+
+
+def test_placeholder_secret_is_allowed_in_development():
+    settings = PaymentSettings(environment="development")
+
+    assert settings.psp_api_key.get_secret_value() == "dev-psp-key"
+
+
+def test_real_secret_passes_in_production(monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_ENVIRONMENT", "production")
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_PSP_API_KEY", "k-9f2c71")
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_LOG_LEVEL", "debug")
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092")
+
+    settings = PaymentSettings()
+
+    assert settings.environment == "production"
+    assert settings.log_level == "DEBUG"
+    assert settings.kafka_bootstrap_servers == "kafka-1:9092"

@@ -1,0 +1,1 @@
+"""The notification service: what the shop tells a customer when an order has ended."""

@@ -1,0 +1,22 @@
+"""REST: the notifications of an order."""
+
+import uuid
+
+from fastapi import APIRouter
+
+from shopflow_kit import DbSession, problem_responses
+from shopflow_notification import repository
+from shopflow_notification.schemas import NotificationRead
+
+router = APIRouter(tags=["notifications"])
+
+
+@router.get(
+    "/notifications",
+    response_model=list[NotificationRead],
+    responses=problem_responses(422),
+    summary="The notifications sent for an order, oldest first",
+)
+async def list_notifications(order_id: uuid.UUID, session: DbSession) -> list[NotificationRead]:
+    notifications = await repository.for_order(session, order_id)
+    return [NotificationRead.model_validate(n) for n in notifications]
