@@ -21,8 +21,10 @@ def env_name(name: str) -> str:
 
 
 def port_override(name: str, default: int) -> int:
-    """SHOPFLOW_<NAME>_PORT wins over the configured port."""
-    return int(os.environ.get(f"SHOPFLOW_{env_name(name)}_PORT", default))
+    """SHOPFLOW_<NAME>_PORT wins over the configured port; SHOPFLOW_PORT_OFFSET shifts
+    every configured port, so a second stack (another clone, a CI run) can run beside the first."""
+    offset = int(os.environ.get("SHOPFLOW_PORT_OFFSET", "0"))
+    return int(os.environ.get(f"SHOPFLOW_{env_name(name)}_PORT", default + offset))
 
 
 def cache_dir() -> Path:
@@ -75,7 +77,6 @@ class AppConfig:
     ready_path: str = "/readyz"
     env: dict[str, str] = field(default_factory=dict)
     setup: tuple[tuple[str, ...], ...] = ()  # run in order before each start: migrate, seed
-
 
     @property
     def url(self) -> str:

@@ -65,6 +65,16 @@ def test_every_port_can_be_overridden_by_name(stack_file, monkeypatch):
     assert config.apps[0].url == "http://127.0.0.1:9001"
 
 
+def test_an_offset_moves_every_port_beside_another_stack(stack_file, monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_PORT_OFFSET", "1000")
+
+    config = load(stack_file)
+
+    assert (config.postgres[0].port, config.redis_port) == (6441, 7380)
+    assert (config.kafka.port, config.kafka.controller_port) == (10092, 10093)
+    assert config.apps[0].port == 9001
+
+
 def test_apps_are_told_where_everything_is(stack_file):
     env = load(stack_file).environment()
 
