@@ -29,7 +29,7 @@ async def test_each_check_fails_when_nothing_listens():
     port = closed_port()
     database = Database(f"postgresql+asyncpg://x:x@127.0.0.1:{port}/x")
     try:
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="onnect"):
             await database_check(database)()
     finally:
         await database.dispose()
