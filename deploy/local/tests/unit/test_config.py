@@ -1,5 +1,6 @@
 """Reading stack.toml: defaults, overrides from the environment, the apps' environment."""
 
+import os
 import textwrap
 
 import pytest
@@ -38,7 +39,8 @@ STACK = textwrap.dedent(
 
 @pytest.fixture
 def stack_file(tmp_path, monkeypatch):
-    monkeypatch.delenv("SHOPFLOW_STATE_DIR", raising=False)
+    for variable in [v for v in os.environ if v.startswith("SHOPFLOW_")]:
+        monkeypatch.delenv(variable)  # the stack's own settings must not leak into these tests
     path = tmp_path / "stack.toml"
     path.write_text(STACK)
     return path
