@@ -8,7 +8,9 @@ from shopflow_kit.health import Readiness, ReadinessCheck
 from shopflow_kit.logging import configure_logging, current_log_context, log_context
 from shopflow_kit.metrics import ServiceMetrics
 from shopflow_kit.problems import PROBLEM_BASE, Problem, ProblemDetails, problem_responses
+from shopflow_kit.retry_budget import RetryPolicy
 from shopflow_kit.settings import ServiceSettings
+from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
 
 __all__ = [
     "PROBLEM_BASE",
@@ -20,8 +22,12 @@ __all__ = [
     "ProblemDetails",
     "Readiness",
     "ReadinessCheck",
+    "RetryPolicy",
     "ServiceMetrics",
     "ServiceSettings",
+    "Upstream",
+    "UpstreamPolicy",
+    "UpstreamUnavailable",
     "configure_logging",
     "create_app",
     "current_log_context",

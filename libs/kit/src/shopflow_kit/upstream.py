@@ -1,0 +1,200 @@
+"""Upstream: the one way a ShopFlow service calls another HTTP service synchronously.
+
+Each upstream has one pooled client with explicit timeouts, budgeted retries of idempotent
+calls (`retry_budget`) and a circuit breaker. A call left without an answer raises
+`UpstreamUnavailable`, a 503 `Problem` with `Retry-After` that routes let propagate:
+
+    inventory = Upstream("inventory", settings.inventory_url, settings.inventory_policy,
+                         registry=app.state.metrics.registry)
+    price = (await inventory.request("GET", f"/prices/{sku}")).json()
+"""
+
+import logging
+import math
+import time
+from collections.abc import Mapping
+from typing import Any
+from weakref import WeakKeyDictionary
+
+import httpx
+import pybreaker
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from pydantic import BaseModel, PositiveFloat, PositiveInt
+from starlette.responses import JSONResponse
+
+from shopflow_kit.problems import Problem
+from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy
+
+logger = logging.getLogger(__name__)
+
+_BREAKER_OPEN_VALUE = {"closed": 0.0, "half-open": 0.5, "open": 1.0}  # by pybreaker state
+
+
+class UpstreamPolicy(BaseModel, frozen=True):
+    """How one upstream is called; a service keeps one per upstream in its settings."""
+
+    timeout_seconds: PositiveFloat = 5.0  # each read, write, and wait for a pooled connection
+    connect_timeout_seconds: PositiveFloat = 1.0
+    max_connections: PositiveInt = 100
+    retries: RetryPolicy = RetryPolicy()
+    breaker_fail_max: PositiveInt = 5  # failed calls in a row that open the breaker
+    breaker_reset_seconds: PositiveFloat = 10.0  # open this long before a trial call
+
+
+class UpstreamUnavailable(Problem):
+    """An upstream gave no answer: breaker open, transport error or 5xx after retries."""
+
+    def __init__(self, upstream_name: str, reason: str, retry_after_seconds: float) -> None:
+        detail = f"{upstream_name} is unavailable: {reason}"
+        slug, title = "upstream-unavailable", "Upstream unavailable"
+        super().__init__(503, slug, title, detail, upstream=upstream_name)
+        self.upstream_name = upstream_name
+        self.reason = reason
+        self.retry_after_seconds = retry_after_seconds  # until a trial call; 0 if not open
+
+    def response(
+        self, instance: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> JSONResponse:
+        retry_after = str(max(1, math.ceil(self.retry_after_seconds)))
+        return super().response(instance, {"Retry-After": retry_after, **(headers or {})})
+
+
+class _UpstreamMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        by = ["upstream"]
+        doc = "Upstream calls, by outcome."
+        self.calls = Counter("upstream_requests_total", doc, [*by, "outcome"], registry=registry)
+        self.retries = Counter("upstream_retries_total", "Retries sent.", by, registry=registry)
+        doc = "Circuit breaker: 1 open, 0.5 half-open, 0 closed."
+        self.breaker_open = Gauge("upstream_breaker_open", doc, by, registry=registry)
+        doc = "Upstream call time, retries included."
+        self.duration = Histogram("upstream_request_duration_seconds", doc, by, registry=registry)
+
+
+_metrics_by_registry: WeakKeyDictionary[CollectorRegistry, _UpstreamMetrics] = WeakKeyDictionary()
+
+
+def _metrics_for(registry: CollectorRegistry) -> _UpstreamMetrics:
+    """The instruments on `registry`, shared by all upstreams of an app."""
+    if registry not in _metrics_by_registry:
+        _metrics_by_registry[registry] = _UpstreamMetrics(registry)
+    return _metrics_by_registry[registry]
+
+
+class _BreakerWatch(pybreaker.CircuitBreakerListener):
+    """Publishes the breaker's state changes; remembers when it last opened."""
+
+    def __init__(self, upstream_name: str, gauge: Gauge) -> None:
+        self.upstream_name = upstream_name
+        self.gauge = gauge.labels(upstream_name)
+        self.gauge.set(0)
+        self.opened_at = 0.0
+
+    def state_change(
+        self,
+        cb: pybreaker.CircuitBreaker,
+        old_state: pybreaker.CircuitBreakerState | None,
+        new_state: pybreaker.CircuitBreakerState,
+    ) -> None:
+        opened = new_state.name == pybreaker.STATE_OPEN
+        if opened:
+            self.opened_at = time.monotonic()
+        self.gauge.set(_BREAKER_OPEN_VALUE[new_state.name])
+        old = old_state.name if old_state else None
+        level = logging.WARNING if opened else logging.INFO
+        logger.log(level, "upstream %s circuit %s -> %s", self.upstream_name, old, new_state.name)
+
+
+class _NoAnswerError(Exception):
+    """A transport error or 5xx left after retries: a failure for the breaker."""
+
+
+class Upstream:
+    """An HTTP service this service calls: pooled connections, retries, a circuit breaker."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        policy: UpstreamPolicy | None = None,
+        *,
+        registry: CollectorRegistry | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.policy = policy = policy or UpstreamPolicy()
+        timeout = httpx.Timeout(policy.timeout_seconds, connect=policy.connect_timeout_seconds)
+        limits = httpx.Limits(max_connections=policy.max_connections)
+        self._client = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, limits=limits, transport=transport
+        )
+        self._metrics = _metrics_for(registry if registry is not None else CollectorRegistry())
+        self._retries = Retries(policy.retries, self._metrics.retries.labels(name).inc)
+        self._watch = _BreakerWatch(name, self._metrics.breaker_open)
+        self._breaker = pybreaker.CircuitBreaker(
+            policy.breaker_fail_max,
+            policy.breaker_reset_seconds,
+            listeners=[self._watch],
+            throw_new_error_on_trip=False,  # keep the real error, cancellation included
+        )
+        self._trial_in_flight = False
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> httpx.Response:
+        """The upstream's answer, 4xx included; raises `UpstreamUnavailable` if there is none.
+
+        `idempotent` calls are retried; unless told, those are GET, HEAD, PUT, DELETE,
+        OPTIONS and any call with an `Idempotency-Key` header.
+        """
+        request = self._client.build_request(
+            method, path, json=json, params=params, headers=headers
+        )
+        try:
+            if self._trial_in_flight:  # the half-open breaker lets one trial call through
+                raise pybreaker.CircuitBreakerError("a trial call is in flight")
+            with self._breaker.calling():
+                trial = self._breaker.current_state == pybreaker.STATE_HALF_OPEN
+                self._trial_in_flight |= trial
+                try:
+                    return await self._call(request, idempotent)
+                finally:
+                    self._trial_in_flight &= not trial
+        except pybreaker.CircuitBreakerError:
+            self._metrics.calls.labels(self.name, "short_circuited").inc()
+            raise UpstreamUnavailable(self.name, "circuit open", self._until_trial()) from None
+        except _NoAnswerError as no_answer:
+            reason, cause = str(no_answer), no_answer.__cause__
+            raise UpstreamUnavailable(self.name, reason, self._until_trial()) from cause
+
+    async def _call(self, request: httpx.Request, idempotent: bool | None) -> httpx.Response:
+        started = time.perf_counter()
+        try:
+            response = await self._retries.send(self._client.send, request, idempotent)
+        except TRANSPORT_FAILURES as exc:
+            self._metrics.calls.labels(self.name, "transport_error").inc()
+            raise _NoAnswerError(type(exc).__name__) from exc
+        finally:
+            self._metrics.duration.labels(self.name).observe(time.perf_counter() - started)
+        outcome = "client_error" if response.is_client_error else "success"
+        if response.is_server_error:
+            self._metrics.calls.labels(self.name, "server_error").inc()
+            raise _NoAnswerError(f"answered {response.status_code}")
+        self._metrics.calls.labels(self.name, outcome).inc()
+        return response
+
+    def _until_trial(self) -> float:
+        if self._breaker.current_state != pybreaker.STATE_OPEN:
+            return 0.0
+        trial_at = self._watch.opened_at + self.policy.breaker_reset_seconds
+        return max(0.0, trial_at - time.monotonic())

@@ -1,0 +1,116 @@
+"""Upstream's circuit breaker against a scripted transport: it opens, short-circuits, and
+a single trial call closes it again."""
+
+import asyncio
+
+import httpx
+import pytest
+from prometheus_client import CollectorRegistry
+
+from shopflow_kit.retry_budget import RetryPolicy
+from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
+
+pytestmark = pytest.mark.unit
+
+BREAKER = UpstreamPolicy(
+    retries=RetryPolicy(attempts=1), breaker_fail_max=3, breaker_reset_seconds=0.05
+)
+
+
+class Inventory:
+    """The upstream's side: answers `status` once `released`; counts the calls it sees."""
+
+    def __init__(self) -> None:
+        self.status = 500
+        self.calls = 0
+        self.arrived, self.released = asyncio.Event(), asyncio.Event()
+        self.released.set()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls += 1
+        self.arrived.set()
+        await self.released.wait()
+        return httpx.Response(self.status)
+
+
+@pytest.fixture
+def inventory():
+    return Inventory()
+
+
+@pytest.fixture
+def registry():
+    return CollectorRegistry()
+
+
+@pytest.fixture
+async def upstream(inventory, registry):
+    transport = httpx.MockTransport(inventory)
+    upstream = Upstream("inventory", "http://x", BREAKER, registry=registry, transport=transport)
+    yield upstream
+    await upstream.aclose()
+
+
+async def open_breaker(upstream: Upstream) -> UpstreamUnavailable:
+    """Fails `breaker_fail_max` calls; returns what the next, short-circuited, call raised."""
+    for _ in range(BREAKER.breaker_fail_max):
+        with pytest.raises(UpstreamUnavailable, match="answered 500"):
+            await upstream.request("GET", "/stock/A-1")
+    with pytest.raises(UpstreamUnavailable, match="circuit open") as raised:
+        await upstream.request("GET", "/stock/A-1")
+    return raised.value
+
+
+def breaker_open(registry: CollectorRegistry) -> float | None:
+    return registry.get_sample_value("upstream_breaker_open", {"upstream": "inventory"})
+
+
+async def test_breaker_opens_after_fail_max_and_short_circuits(
+    upstream, inventory, registry, caplog
+):
+    short_circuited = await open_breaker(upstream)
+
+    assert inventory.calls == BREAKER.breaker_fail_max
+    assert 0 < short_circuited.retry_after_seconds <= BREAKER.breaker_reset_seconds
+    assert breaker_open(registry) == 1
+    labels = {"upstream": "inventory", "outcome": "short_circuited"}
+    assert registry.get_sample_value("upstream_requests_total", labels) == 1
+    assert "upstream inventory circuit closed -> open" in caplog.text
+
+
+async def test_successful_trial_call_closes_the_breaker(upstream, inventory, registry):
+    short_circuited = await open_breaker(upstream)
+    inventory.status = 200
+
+    await asyncio.sleep(short_circuited.retry_after_seconds)  # the breaker's own timeout
+
+    assert (await upstream.request("GET", "/stock/A-1")).status_code == 200
+    assert breaker_open(registry) == 0
+    assert (await upstream.request("GET", "/stock/A-1")).status_code == 200
+
+
+async def test_failed_trial_call_opens_the_breaker_again(upstream, inventory, registry):
+    await asyncio.sleep((await open_breaker(upstream)).retry_after_seconds)
+
+    with pytest.raises(UpstreamUnavailable, match="answered 500"):
+        await upstream.request("GET", "/stock/A-1")
+
+    assert breaker_open(registry) == 1
+    with pytest.raises(UpstreamUnavailable, match="circuit open"):
+        await upstream.request("GET", "/stock/A-1")
+
+
+async def test_half_open_breaker_lets_one_trial_call_through(upstream, inventory):
+    await asyncio.sleep((await open_breaker(upstream)).retry_after_seconds)
+    inventory.status, inventory.arrived = 200, asyncio.Event()
+    inventory.released.clear()
+    trial = asyncio.create_task(upstream.request("GET", "/stock/A-1"))
+    await inventory.arrived.wait()
+
+    with pytest.raises(UpstreamUnavailable, match="circuit open"):
+        await upstream.request("GET", "/stock/A-1")
+
+    inventory.released.set()
+    assert (await trial).status_code == 200
+    assert (await upstream.request("GET", "/stock/A-1")).status_code == 200
+    assert inventory.calls == BREAKER.breaker_fail_max + 2
