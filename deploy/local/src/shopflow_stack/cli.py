@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import shlex
 import sys
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     restart = commands.add_parser("restart", help="stop and start one process")
     restart.add_argument("name")
     args = parser.parse_args(argv)
+    # Readiness polling expects refused connections; aiokafka would log each one as an error.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     try:
         return _run(Stack(), args)
     except StackError as error:
