@@ -1,0 +1,108 @@
+"""Stock held for orders: the operations the inventory commands will trigger.
+
+Each takes the caller's session and never commits, so a REST route or a message handler
+commits it together with whatever else it records. Each is idempotent per order id.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shopflow_inventory import repository, reservation_repository
+from shopflow_inventory.domain import StockLine, TransitionRefusedError, merged_lines
+from shopflow_inventory.events import (
+    ReservationOutcome,
+    StockCommitted,
+    StockRejected,
+    StockReleased,
+    StockReserved,
+    held_lines,
+    reservation_outcome,
+)
+from shopflow_inventory.models import RejectionReason, Reservation, ReservationStatus
+from shopflow_inventory.repository import StockPlace
+
+
+async def reserve_stock(
+    session: AsyncSession, order_id: uuid.UUID, lines: Iterable[StockLine]
+) -> ReservationOutcome:
+    """Hold every line for the order, or none and say why. Asked again for the same order,
+    it answers what it answered the first time, whatever the stock is now."""
+    wanted = merged_lines(lines)
+    if not await reservation_repository.claim(session, order_id, wanted):
+        recorded = await reservation_repository.reservation(session, order_id)
+        assert recorded is not None  # claimed by a committed transaction; nothing deletes it
+        return reservation_outcome(recorded)
+    known = await repository.existing_skus(session, [line.sku for line in wanted])
+    if unknown := sorted({line.sku for line in wanted} - known):
+        return await _reject(session, order_id, RejectionReason.UNKNOWN_SKU, unknown)
+    if short := await _take_all_or_nothing(session, wanted):
+        return await _reject(session, order_id, RejectionReason.OUT_OF_STOCK, short)
+    return StockReserved(order_id, wanted)
+
+
+async def release_stock(session: AsyncSession, order_id: uuid.UUID) -> StockReleased:
+    """Give a reserved order's units back. Safe to repeat, and a no-op for an order whose
+    stock was never held; refused once the stock is committed (sold)."""
+    released = ReservationStatus.RELEASED
+    moved, reservation = await _transition(session, order_id, released)
+    if reservation is None or reservation.status is ReservationStatus.REJECTED:
+        return StockReleased(order_id, ())
+    if reservation.status is ReservationStatus.COMMITTED:
+        raise TransitionRefusedError(order_id, reservation.status, released)
+    lines = held_lines(reservation)
+    if moved:
+        await _move_all(session, lines, "reserved", "available")
+    return StockReleased(order_id, lines)
+
+
+async def commit_stock(session: AsyncSession, order_id: uuid.UUID) -> StockCommitted:
+    """Turn a reserved order's units into sold ones. Safe to repeat; refused for an order
+    whose stock was released, rejected or never reserved."""
+    committed = ReservationStatus.COMMITTED
+    moved, reservation = await _transition(session, order_id, committed)
+    if reservation is None or reservation.status is not committed:
+        status = None if reservation is None else reservation.status
+        raise TransitionRefusedError(order_id, status, committed)
+    lines = held_lines(reservation)
+    if moved:
+        await _move_all(session, lines, "reserved", "sold")
+    return StockCommitted(order_id, lines)
+
+
+async def _take_all_or_nothing(session: AsyncSession, lines: Sequence[StockLine]) -> list[str]:
+    """Reserve every line, in sku order; if any is short, undo all and return the short skus."""
+    savepoint = await session.begin_nested()
+    short = []
+    for line in lines:
+        if not await repository.move_units(session, line, "available", "reserved"):
+            short.append(line.sku)
+    if short:
+        await savepoint.rollback()
+    else:
+        await savepoint.commit()
+    return short
+
+
+async def _reject(
+    session: AsyncSession, order_id: uuid.UUID, reason: RejectionReason, skus: list[str]
+) -> StockRejected:
+    await reservation_repository.reject(session, order_id, reason, skus)
+    return StockRejected(order_id, reason, tuple(skus))
+
+
+async def _transition(
+    session: AsyncSession, order_id: uuid.UUID, target: ReservationStatus
+) -> tuple[bool, Reservation | None]:
+    """Move the reservation to `target` if it is RESERVED; whether it moved, and how it now is."""
+    moved = await reservation_repository.move(session, order_id, ReservationStatus.RESERVED, target)
+    return moved, await reservation_repository.reservation(session, order_id)
+
+
+async def _move_all(
+    session: AsyncSession, lines: Sequence[StockLine], source: StockPlace, target: StockPlace
+) -> None:
+    for line in lines:
+        if not await repository.move_units(session, line, source, target):
+            raise RuntimeError(f"{line.sku} has fewer than {line.quantity} units {source}")

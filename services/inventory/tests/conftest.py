@@ -1,0 +1,82 @@
+import uuid
+from pathlib import Path
+
+import pytest
+
+import shopflow_inventory
+from shopflow_inventory.app import build
+from shopflow_inventory.catalogue import create_product
+from shopflow_inventory.models import StockLevel
+from shopflow_inventory.schemas import ProductCreate
+from shopflow_inventory.settings import InventorySettings
+from shopflow_kit import Database
+from shopflow_kit.testing import app_client
+
+MIGRATIONS = Path(shopflow_inventory.__file__).parent / "migrations"
+
+
+@pytest.fixture(scope="module")
+def settings(migrated_database):
+    return InventorySettings(
+        database_url=migrated_database("inventory", MIGRATIONS), environment="test"
+    )
+
+
+@pytest.fixture
+async def client(settings):
+    async with app_client(build(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def admin():
+    """The headers the gateway sets for an admin's verified token."""
+    return {"X-Customer-Id": "ada", "X-Customer-Roles": "customer,admin"}
+
+
+@pytest.fixture
+async def database(settings):
+    # Room for every transaction of the concurrency tests to be open at once.
+    database = Database(settings.database_url, pool_size=60)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def new_product(database):
+    """A factory: `await new_product(stock=3)` adds a product no other test uses; its sku."""
+
+    async def create(stock=0, price=1000):
+        sku = f"T-{uuid.uuid4().hex[:12].upper()}"
+        product = ProductCreate(
+            sku=sku, name=f"Test {sku}", price=price, currency="EUR", stock=stock
+        )
+        async with database.transaction() as session:
+            await create_product(session, product)
+        return sku
+
+    return create
+
+
+@pytest.fixture
+def run(database):
+    """`await run(operation, *args)`: a domain operation in a transaction of its own, the
+    way a message handler will call it."""
+
+    async def in_transaction(operation, *args):
+        async with database.transaction() as session:
+            return await operation(session, *args)
+
+    return in_transaction
+
+
+@pytest.fixture
+def stock_of(database):
+    """`await stock_of(sku)`: the product's (available, reserved, sold) units."""
+
+    async def read(sku):
+        async with database.transaction() as session:
+            level = await session.get(StockLevel, sku)
+            return level.available, level.reserved, level.sold
+
+    return read
