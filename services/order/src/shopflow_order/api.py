@@ -1,0 +1,122 @@
+"""REST: place, read, list and cancel the calling customer's orders."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from shopflow_kit import DbSession, Problem
+from shopflow_order import repository, service
+from shopflow_order.headers import CustomerId, IdempotencyKeyHeader
+from shopflow_order.inventory import Inventory
+from shopflow_order.pagination import InvalidCursorError, OrderCursor
+from shopflow_order.problems import documented, refusals_as_problems
+from shopflow_order.schemas import OrderCreate, OrderPage, OrderRead
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+UNAUTHENTICATED = {401: "`unauthenticated`: no X-Customer-Id (call through the gateway)"}
+INVALID = {422: "`validation-error`: a parameter breaks its limits"}
+
+
+def _inventory(request: Request) -> Inventory:
+    inventory: Inventory = request.app.state.inventory
+    return inventory
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=OrderRead,
+    summary="Place an order (PENDING until the saga confirms or cancels it)",
+    response_description="The order, PENDING; a replay answers the order its key placed.",
+    responses={
+        202: {
+            "headers": {"Location": {"description": "/orders/{id}", "schema": {"type": "string"}}}
+        },
+        **documented(
+            {
+                **UNAUTHENTICATED,
+                400: "`idempotency-key-required`, or `malformed-json`",
+                413: "`payload-too-large`",
+                422: "`validation-error` (limits, repeated sku), `unknown-sku` (with `skus`), "
+                "`mixed-currencies` (with `currencies`), `idempotency-key-reused`",
+                502: "`bad-gateway`: inventory's answer broke its contract",
+                503: "`upstream-unavailable`: inventory cannot answer; retry after `Retry-After`",
+            }
+        ),
+    },
+)
+async def place_order(
+    body: OrderCreate,
+    customer_id: CustomerId,
+    key: IdempotencyKeyHeader,
+    session: DbSession,
+    inventory: Annotated[Inventory, Depends(_inventory)],
+    response: Response,
+) -> OrderRead:
+    with refusals_as_problems():
+        order = await service.place_order(session, inventory, customer_id, key, body)
+    response.headers["Location"] = f"/orders/{order.id}"
+    return OrderRead.model_validate(order)
+
+
+@router.get(
+    "",
+    response_model=OrderPage,
+    responses=documented({400: "`invalid-cursor`", **UNAUTHENTICATED, **INVALID}),
+    summary="The customer's orders, newest first",
+)
+async def list_orders(
+    customer_id: CustomerId,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    before: Annotated[
+        str | None, Query(max_length=200, description="The `next` of the previous page.")
+    ] = None,
+) -> OrderPage:
+    try:
+        cursor = OrderCursor.decode(before) if before is not None else None
+    except InvalidCursorError as error:
+        raise Problem(400, "invalid-cursor", "Invalid cursor", str(error)) from error
+    # One more than asked tells whether a next page exists.
+    orders = await repository.customer_orders(session, customer_id, limit + 1, cursor)
+    page = orders[:limit]
+    more = len(orders) > limit
+    return OrderPage(
+        orders=[OrderRead.model_validate(order) for order in page],
+        next=OrderCursor.after(page[-1]).encode() if more else None,
+    )
+
+
+@router.get(
+    "/{order_id}",
+    response_model=OrderRead,
+    responses=documented({**UNAUTHENTICATED, 404: "`order-not-found`", **INVALID}),
+    summary="One of the customer's orders",
+)
+async def get_order(order_id: uuid.UUID, customer_id: CustomerId, session: DbSession) -> OrderRead:
+    with refusals_as_problems():
+        order = await service.customer_order(session, customer_id, order_id)
+    return OrderRead.model_validate(order)
+
+
+@router.post(
+    "/{order_id}/cancel",
+    response_model=OrderRead,
+    responses=documented(
+        {
+            **UNAUTHENTICATED,
+            404: "`order-not-found`",
+            409: "`order-already-confirmed`",
+            **INVALID,
+        }
+    ),
+    summary="Cancel an order that is not confirmed yet (idempotent)",
+)
+async def cancel_order(
+    order_id: uuid.UUID, customer_id: CustomerId, session: DbSession
+) -> OrderRead:
+    with refusals_as_problems():
+        order = await service.cancel_order(session, customer_id, order_id)
+    return OrderRead.model_validate(order)

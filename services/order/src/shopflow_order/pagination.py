@@ -1,0 +1,40 @@
+"""Keyset pagination of a customer's orders, newest first: the cursor is the last order seen."""
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from shopflow_order.models import Order
+
+
+class InvalidCursorError(ValueError):
+    """A `before` value this service did not hand out."""
+
+
+@dataclass(frozen=True)
+class OrderCursor:
+    """A position in the (created_at, id) order; opaque to clients."""
+
+    created_at: datetime
+    id: uuid.UUID
+
+    @classmethod
+    def after(cls, order: Order) -> "OrderCursor":
+        return cls(order.created_at, order.id)
+
+    def encode(self) -> str:
+        position = f"{self.created_at.isoformat()}|{self.id}"
+        return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "OrderCursor":
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            created_at, order_id = base64.urlsafe_b64decode(padded).decode().split("|")
+            cursor = cls(datetime.fromisoformat(created_at), uuid.UUID(order_id))
+        except ValueError as error:  # binascii.Error and UnicodeDecodeError included
+            raise InvalidCursorError(f"not a cursor from this API: {token!r}") from error
+        if cursor.created_at.tzinfo is None:
+            raise InvalidCursorError(f"not a cursor from this API: {token!r}")
+        return cursor

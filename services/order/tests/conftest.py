@@ -1,0 +1,103 @@
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import pytest
+from fastapi import FastAPI, Query, Response
+
+import shopflow_order
+from shopflow_kit.testing import app_client, running_server
+from shopflow_kit.upstream import UpstreamPolicy
+from shopflow_order.app import build
+from shopflow_order.settings import OrderSettings
+
+MIGRATIONS = Path(shopflow_order.__file__).parent / "migrations"
+
+# Quick retries, and a breaker that stays open for the rest of any test once tripped.
+TEST_POLICY = UpstreamPolicy.model_validate(
+    {"retries": {"backoff_seconds": 0.01}, "breaker_fail_max": 3, "breaker_reset_seconds": 60}
+)
+
+
+class InventoryStandIn:
+    """Inventory's `GET /products?sku=...` over real HTTP: the test sets what it lists and
+    whether it fails, and reads which lookups reached it."""
+
+    def __init__(self) -> None:
+        self.products: dict[str, dict[str, Any]] = {}
+        self.lookups: list[list[str]] = []
+        self.failing = False
+        self.app = FastAPI()
+        self.app.get("/products", response_model=None)(self._list_products)
+        self.url = ""
+
+    def stock(self, sku: str, price: int, currency: str = "EUR", name: str = "") -> None:
+        self.products[sku] = {
+            "sku": sku,
+            "name": name or f"Product {sku}",
+            "price": price,
+            "currency": currency,
+            "available": 10,
+        }
+
+    async def _list_products(
+        self, sku: Annotated[list[str] | None, Query()] = None
+    ) -> list[dict[str, Any]] | Response:
+        self.lookups.append(sku or [])
+        if self.failing:
+            return Response(status_code=500)
+        return [self.products[s] for s in sku or [] if s in self.products]
+
+
+@pytest.fixture(scope="module")
+def database_url(migrated_database):
+    return migrated_database("order", MIGRATIONS)
+
+
+@pytest.fixture
+async def inventory():
+    stand_in = InventoryStandIn()
+    async with running_server(stand_in.app) as url:
+        stand_in.url = url
+        yield stand_in
+
+
+@pytest.fixture
+def settings(database_url, inventory):
+    return OrderSettings(
+        database_url=database_url,
+        inventory_url=inventory.url,
+        inventory_policy=TEST_POLICY,
+        environment="test",
+    )
+
+
+@pytest.fixture
+async def client(settings):
+    async with app_client(build(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def customer():
+    """A customer of this test only: the module's tests share one database."""
+    return f"customer-{uuid.uuid4()}"
+
+
+@pytest.fixture
+def place(client, customer):
+    """Places an order: `await place({"MUG-1": 2})` (sku to quantity) as the test's
+    customer unless `customer_id` says otherwise, with a fresh key unless `key` is given."""
+
+    async def place(quantities, *, customer_id=None, key=None):
+        body = {
+            "items": [{"sku": sku, "quantity": n} for sku, n in quantities.items()],
+            "payment_method": "tok_visa",
+        }
+        headers = {
+            "X-Customer-Id": customer_id or customer,
+            "Idempotency-Key": key or str(uuid.uuid4()),
+        }
+        return await client.post("/orders", json=body, headers=headers)
+
+    return place

@@ -1,0 +1,63 @@
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+async def test_an_order_is_visible_only_to_its_customer(client, customer, inventory, place):
+    inventory.stock("MUG-1", 1999)
+    order = (await place({"MUG-1": 1})).json()
+
+    mine = await client.get(f"/orders/{order['id']}", headers={"X-Customer-Id": customer})
+    theirs = await client.get(f"/orders/{order['id']}", headers={"X-Customer-Id": "mallory"})
+    unknown = await client.get(f"/orders/{uuid.uuid4()}", headers={"X-Customer-Id": customer})
+
+    assert mine.status_code == 200
+    assert theirs.status_code == unknown.status_code == 404
+    assert theirs.json()["type"].endswith("/order-not-found")
+    assert theirs.json()["detail"] == unknown.json()["detail"]
+
+
+async def test_reading_orders_needs_a_customer(client):
+    response = await client.get("/orders")
+
+    assert response.status_code == 401
+    assert response.json()["type"].endswith("/unauthenticated")
+
+
+async def test_the_customer_pages_through_their_orders_newest_first(
+    client, customer, inventory, place
+):
+    inventory.stock("MUG-1", 1999)
+    placed = [(await place({"MUG-1": n})).json()["id"] for n in range(1, 6)]
+    await place({"MUG-1": 1}, customer_id=f"other-{uuid.uuid4()}")
+
+    seen, pages, cursor = [], 0, None
+    while True:
+        params = {"limit": 2, **({"before": cursor} if cursor else {})}
+        response = await client.get("/orders", params=params, headers={"X-Customer-Id": customer})
+        page = response.json()
+        seen += [order["id"] for order in page["orders"]]
+        pages += 1
+        cursor = page["next"]
+        if cursor is None:
+            break
+
+    assert seen == placed[::-1]
+    assert pages == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "slug"),
+    [
+        ({"before": "not-a-cursor"}, 400, "invalid-cursor"),
+        ({"limit": 0}, 422, "validation-error"),
+        ({"limit": 101}, 422, "validation-error"),
+    ],
+)
+async def test_a_bad_page_request_is_a_problem(client, customer, params, status, slug):
+    response = await client.get("/orders", params=params, headers={"X-Customer-Id": customer})
+
+    assert response.status_code == status
+    assert response.json()["type"].endswith(f"/{slug}")
