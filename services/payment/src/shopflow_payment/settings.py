@@ -1,0 +1,18 @@
+"""Configuration, from PAYMENT_* environment variables (and the stack's provider URL)."""
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shopflow_kit import ServiceSettings
+from shopflow_kit.upstream import UpstreamPolicy
+
+
+class PaymentSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_", populate_by_name=True)
+
+    service_name: str = "payment"
+    port: int = 8003
+    database_url: str
+    provider_url: str = Field(validation_alias="SHOPFLOW_PAYMENT_PROVIDER_URL")
+    # PAYMENT_PROVIDER_POLICY='{"timeout_seconds": 2, "breaker_fail_max": 3}' tunes the calls.
+    provider_policy: UpstreamPolicy = UpstreamPolicy()

@@ -1,0 +1,77 @@
+"""A provider outage: the breaker opens, calls fail fast without reaching it, then it recovers."""
+
+import asyncio
+
+import pytest
+
+from shopflow_kit.upstream import UpstreamPolicy, UpstreamUnavailable
+from shopflow_payment.models import PaymentStatus
+
+pytestmark = pytest.mark.integration
+
+BREAKER_FAIL_MAX = 3
+
+
+@pytest.fixture
+def policy():
+    return UpstreamPolicy.model_validate(
+        {
+            "retries": {"backoff_seconds": 0.001},
+            "breaker_fail_max": BREAKER_FAIL_MAX,
+            "breaker_reset_seconds": 0.5,
+        }
+    )
+
+
+async def open_breaker(charge, simulator, order_id):
+    await simulator.set_faults(outage=True)
+    for _ in range(BREAKER_FAIL_MAX):
+        with pytest.raises(UpstreamUnavailable, match="answered 503"):
+            await charge(order_id)
+
+
+async def breaker_gauge(client):
+    metrics = (await client.get("/metrics")).text
+    [line] = [line for line in metrics.splitlines() if line.startswith("upstream_breaker_open{")]
+    return float(line.rsplit(" ", 1)[1])
+
+
+async def test_an_open_breaker_fails_fast_without_reaching_the_provider(
+    charge, simulator, client, order_id, policy
+):
+    await open_breaker(charge, simulator, order_id)
+    reached = simulator.charge_requests()
+    assert reached == BREAKER_FAIL_MAX * policy.retries.attempts  # each POST was retried
+
+    with pytest.raises(UpstreamUnavailable, match="circuit open") as refused:
+        await charge(order_id)
+
+    assert simulator.charge_requests() == reached
+    assert refused.value.retry_after_seconds > 0
+    assert await breaker_gauge(client) == 1
+    assert (await client.get("/payments", params={"order_id": str(order_id)})).json() == []
+
+
+async def test_the_breaker_closes_by_itself_once_the_provider_is_back(
+    charge, simulator, client, order_id
+):
+    await open_breaker(charge, simulator, order_id)
+    with pytest.raises(UpstreamUnavailable, match="circuit open") as refused:
+        await charge(order_id)
+    await simulator.set_faults()
+
+    await asyncio.sleep(refused.value.retry_after_seconds)  # the breaker's own cool-down
+    payment = await charge(order_id)
+
+    assert payment.status is PaymentStatus.CHARGED
+    assert await breaker_gauge(client) == 0
+    assert len(await simulator.charges(order_id)) == 1
+
+
+async def test_the_service_stays_ready_while_the_provider_is_down(simulator, client):
+    await simulator.set_faults(outage=True)
+
+    response = await client.get("/readyz")
+
+    assert response.status_code == 200
+    assert set(response.json()["checks"]) == {"database"}
