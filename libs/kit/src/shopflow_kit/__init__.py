@@ -5,9 +5,16 @@ from shopflow_kit.background import BackgroundJob
 from shopflow_kit.checks import database_check, kafka_check, redis_check
 from shopflow_kit.db import Database, DbSession, service_metadata
 from shopflow_kit.health import Readiness, ReadinessCheck
+from shopflow_kit.identity import Caller, CurrentCaller, CustomerId, require_role
 from shopflow_kit.logging import configure_logging, current_log_context, log_context
 from shopflow_kit.metrics import ServiceMetrics
-from shopflow_kit.problems import PROBLEM_BASE, Problem, ProblemDetails, problem_responses
+from shopflow_kit.problems import (
+    PROBLEM_BASE,
+    Problem,
+    ProblemDetails,
+    documented_problems,
+    problem_responses,
+)
 from shopflow_kit.retry_budget import RetryPolicy
 from shopflow_kit.settings import ServiceSettings
 from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
@@ -15,6 +22,9 @@ from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
 __all__ = [
     "PROBLEM_BASE",
     "BackgroundJob",
+    "Caller",
+    "CurrentCaller",
+    "CustomerId",
     "Database",
     "DbSession",
     "LifecycleHook",
@@ -32,10 +42,12 @@ __all__ = [
     "create_app",
     "current_log_context",
     "database_check",
+    "documented_problems",
     "kafka_check",
     "log_context",
     "problem_responses",
     "redis_check",
+    "require_role",
     "serve",
     "service_metadata",
 ]

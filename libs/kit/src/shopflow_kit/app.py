@@ -48,11 +48,13 @@ def create_app(
     background: Mapping[str, BackgroundJob] | None = None,
     on_startup: Sequence[LifecycleHook] = (),
     on_shutdown: Sequence[LifecycleHook] = (),
+    metrics: ServiceMetrics | None = None,
 ) -> FastAPI:
     """A service app with JSON logs, problem+json errors, request ids, metrics and probes.
 
     `database` gets a `database` readiness check, serves `DbSession` and is disposed on
-    shutdown. Each `background` job starts after `on_startup`, counts as a readiness check
+    shutdown. Pass `metrics` when something built before the app (an `Upstream`) records
+    on its registry. Each `background` job starts after `on_startup`, counts as a readiness check
     under its name, and is cancelled on shutdown before `on_shutdown` runs.
     """
     configure_logging(settings.service_name, settings.log_level)
@@ -60,7 +62,7 @@ def create_app(
     app = FastAPI(title=title, version=version, lifespan=_lifespan(jobs, on_startup, on_shutdown))
     app.state.settings = settings
     app.state.database = database
-    app.state.metrics = ServiceMetrics()
+    app.state.metrics = metrics or ServiceMetrics()
     app.state.readiness = Readiness(settings.readiness_timeout_seconds)
     if database is not None:
         app.state.readiness.add("database", database_check(database))

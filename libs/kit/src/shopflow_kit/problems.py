@@ -84,6 +84,20 @@ class Problem(Exception):  # noqa: N818 - "problem" is RFC 9457's name for it
         )
 
 
+def documented_problems(*groups: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
+    """`problem_responses` for the statuses in `groups`, each description naming the slugs
+    it may carry: `documented_problems({404: "order-not-found"}, {422: "unknown-sku"})`."""
+    slugs: dict[int, list[str]] = {}
+    for group in groups:
+        for status, slug in group.items():
+            slugs.setdefault(status, []).append(slug)
+    responses = problem_responses(*sorted(slugs))
+    for status, names in slugs.items():
+        listed = ", ".join(f"`{name}`" for name in dict.fromkeys(names))
+        responses[status]["description"] += f": {listed}"
+    return responses
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries documenting a ProblemDetails body for each status."""
     # Inline schema: a `model=` entry would be filed under application/json instead.
