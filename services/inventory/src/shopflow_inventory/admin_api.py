@@ -1,12 +1,10 @@
-"""REST for admins: add a product, set its stock. Only callers the gateway vouches for as admins.
+"""REST for admins: add a product, set its stock.
 
-The gateway sets `X-Customer-Id` and `X-Customer-Roles` (comma-separated) from a
-verified token and strips them from what clients send.
+Only callers the gateway vouches for as admins: `X-Customer-Id` and `X-Customer-Roles`,
+read by the kit's `require_role`.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Header, Response
+from fastapi import APIRouter, Depends, Response
 
 from shopflow_inventory import catalogue
 from shopflow_inventory.api import product_or_404
@@ -16,28 +14,17 @@ from shopflow_inventory.problems import (
     NOT_ADMIN,
     PRODUCT_EXISTS,
     PRODUCT_NOT_FOUND,
-    documented,
     product_exists,
     product_not_found,
 )
 from shopflow_inventory.schemas import ProductCreate, ProductRead, Sku, StockSet
-from shopflow_kit import DbSession, Problem
+from shopflow_kit import DbSession, documented_problems, require_role
 
 ADMIN_ROLE = "admin"
 
-
-async def require_admin(
-    x_customer_id: Annotated[str | None, Header(description="Set by the gateway")] = None,
-    x_customer_roles: Annotated[str | None, Header(description="Set by the gateway")] = None,
-) -> None:
-    if not x_customer_id:
-        raise Problem.for_status(401, "No verified identity came with the request.")
-    roles = {role.strip() for role in (x_customer_roles or "").split(",")}
-    if ADMIN_ROLE not in roles:
-        raise Problem.for_status(403, f"Only the {ADMIN_ROLE!r} role may change the catalogue.")
-
-
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/admin", tags=["admin"], dependencies=[Depends(require_role(ADMIN_ROLE))]
+)
 
 LOCATION = {"Location": {"description": "The new product", "schema": {"type": "string"}}}
 
@@ -48,7 +35,7 @@ LOCATION = {"Location": {"description": "The new product", "schema": {"type": "s
     response_model=ProductRead,
     responses={
         201: {"headers": LOCATION},
-        **documented(MALFORMED_BODY, NOT_ADMIN, {409: PRODUCT_EXISTS}),
+        **documented_problems(MALFORMED_BODY, NOT_ADMIN, {409: PRODUCT_EXISTS}),
     },
     summary="Add a product, with its first stock",
 )
@@ -66,7 +53,7 @@ async def create_product(
 @router.put(
     "/products/{sku}/stock",
     response_model=ProductRead,
-    responses=documented(MALFORMED_BODY, NOT_ADMIN, {404: PRODUCT_NOT_FOUND}),
+    responses=documented_problems(MALFORMED_BODY, NOT_ADMIN, {404: PRODUCT_NOT_FOUND}),
     summary="Set the units available; reserved and sold units are kept",
 )
 async def set_stock(sku: Sku, body: StockSet, session: DbSession) -> ProductRead:

@@ -11,12 +11,11 @@ from shopflow_inventory.problems import (
     MALFORMED_INPUT,
     PRODUCT_NOT_FOUND,
     RESERVATION_NOT_FOUND,
-    documented,
     product_not_found,
     reservation_not_found,
 )
 from shopflow_inventory.schemas import ProductRead, ReservationRead, Sku, StockAuditRead
-from shopflow_kit import DbSession
+from shopflow_kit import DbSession, documented_problems
 
 MAX_PAGE = 100
 
@@ -34,7 +33,7 @@ NEXT_PAGE_LINK = {
 @router.get(
     "/products",
     response_model=list[ProductRead],
-    responses={200: {"headers": NEXT_PAGE_LINK}, **documented(MALFORMED_INPUT)},
+    responses={200: {"headers": NEXT_PAGE_LINK}, **documented_problems(MALFORMED_INPUT)},
     summary="Products in sku order, with the units available",
     tags=["products"],
 )
@@ -61,7 +60,7 @@ async def list_products(
 @router.get(
     "/products/{sku}",
     response_model=ProductRead,
-    responses=documented(MALFORMED_INPUT, {404: PRODUCT_NOT_FOUND}),
+    responses=documented_problems(MALFORMED_INPUT, {404: PRODUCT_NOT_FOUND}),
     summary="One product, with the units available",
     tags=["products"],
 )
@@ -72,7 +71,7 @@ async def get_product(sku: Sku, session: DbSession) -> ProductRead:
 @router.get(
     "/reservations/{order_id}",
     response_model=ReservationRead,
-    responses=documented(MALFORMED_INPUT, {404: RESERVATION_NOT_FOUND}),
+    responses=documented_problems(MALFORMED_INPUT, {404: RESERVATION_NOT_FOUND}),
     summary="The stock reservation of an order: its status, lines and any rejection reason",
     tags=["reservations"],
 )

@@ -1,28 +1,18 @@
 """The inventory API's problems; their slugs are public contract: never rename one."""
 
 import uuid
-from collections.abc import Mapping
-from typing import Any
 
-from shopflow_kit import Problem, problem_responses
+from shopflow_kit import Problem
 
 PRODUCT_NOT_FOUND = "product-not-found"
 PRODUCT_EXISTS = "product-exists"
 RESERVATION_NOT_FOUND = "reservation-not-found"
 
-# Answered by the kit: a malformed query or path, and a body that is not JSON or too large.
+# Answered by the kit: a malformed query or path, a body that is not JSON or too large, and
+# a caller without a verified identity or without the admin role.
 MALFORMED_INPUT = {422: "validation-error"}
 MALFORMED_BODY = {400: "malformed-json", 413: "payload-too-large", 422: "validation-error"}
-NOT_ADMIN = {401: "unauthorized", 403: "forbidden"}
-
-
-def documented(*slugs_by_status: Mapping[int, str]) -> dict[int | str, dict[str, Any]]:
-    """`responses=` for these problems, each description naming its slug."""
-    slugs = {status: slug for group in slugs_by_status for status, slug in group.items()}
-    responses = problem_responses(*sorted(slugs))
-    for status, slug in slugs.items():
-        responses[status]["description"] += f" (`{slug}`)"
-    return responses
+NOT_ADMIN = {401: "unauthenticated", 403: "forbidden"}
 
 
 def product_not_found(sku: str) -> Problem:

@@ -3,7 +3,7 @@ import pytest
 pytestmark = pytest.mark.integration
 
 BODY = {"400": "malformed-json", "413": "payload-too-large", "422": "validation-error"}
-ADMIN = {**BODY, "401": "unauthorized", "403": "forbidden"}
+ADMIN = {**BODY, "401": "unauthenticated", "403": "forbidden"}
 PROBLEMS_BY_ROUTE = {
     ("get", "/products"): {"422": "validation-error"},
     ("get", "/products/{sku}"): {"404": "product-not-found", "422": "validation-error"},

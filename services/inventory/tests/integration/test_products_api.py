@@ -85,7 +85,7 @@ async def test_an_oversized_body_is_refused_unread(client, admin):
 @pytest.mark.parametrize(
     ("headers", "status", "slug"),
     [
-        ({}, 401, "unauthorized"),
+        ({}, 401, "unauthenticated"),
         ({"X-Customer-Id": "bob", "X-Customer-Roles": "customer"}, 403, "forbidden"),
     ],
 )

@@ -5,18 +5,21 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from shopflow_kit import DbSession, Problem
+from shopflow_kit import CustomerId, DbSession, Problem, documented_problems
 from shopflow_order import repository, service
-from shopflow_order.headers import CustomerId, IdempotencyKeyHeader
+from shopflow_order.headers import IdempotencyKeyHeader
 from shopflow_order.inventory import Inventory
 from shopflow_order.pagination import InvalidCursorError, OrderCursor
-from shopflow_order.problems import documented, refusals_as_problems
+from shopflow_order.problems import (
+    INVENTORY_FAILED,
+    MALFORMED_BODY,
+    MALFORMED_INPUT,
+    UNAUTHENTICATED,
+    refusals_as_problems,
+)
 from shopflow_order.schemas import OrderCreate, OrderPage, OrderRead
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-
-UNAUTHENTICATED = {401: "`unauthenticated`: no X-Customer-Id (call through the gateway)"}
-INVALID = {422: "`validation-error`: a parameter breaks its limits"}
 
 
 def _inventory(request: Request) -> Inventory:
@@ -34,16 +37,14 @@ def _inventory(request: Request) -> Inventory:
         202: {
             "headers": {"Location": {"description": "/orders/{id}", "schema": {"type": "string"}}}
         },
-        **documented(
-            {
-                **UNAUTHENTICATED,
-                400: "`idempotency-key-required`, or `malformed-json`",
-                413: "`payload-too-large`",
-                422: "`validation-error` (limits, repeated sku), `unknown-sku` (with `skus`), "
-                "`mixed-currencies` (with `currencies`), `idempotency-key-reused`",
-                502: "`bad-gateway`: inventory's answer broke its contract",
-                503: "`upstream-unavailable`: inventory cannot answer; retry after `Retry-After`",
-            }
+        **documented_problems(
+            UNAUTHENTICATED,
+            {400: "idempotency-key-required"},
+            MALFORMED_BODY,
+            {422: "unknown-sku"},
+            {422: "mixed-currencies"},
+            {422: "idempotency-key-reused"},
+            INVENTORY_FAILED,
         ),
     },
 )
@@ -64,7 +65,7 @@ async def place_order(
 @router.get(
     "",
     response_model=OrderPage,
-    responses=documented({400: "`invalid-cursor`", **UNAUTHENTICATED, **INVALID}),
+    responses=documented_problems({400: "invalid-cursor"}, UNAUTHENTICATED, MALFORMED_INPUT),
     summary="The customer's orders, newest first",
 )
 async def list_orders(
@@ -92,7 +93,7 @@ async def list_orders(
 @router.get(
     "/{order_id}",
     response_model=OrderRead,
-    responses=documented({**UNAUTHENTICATED, 404: "`order-not-found`", **INVALID}),
+    responses=documented_problems(UNAUTHENTICATED, {404: "order-not-found"}, MALFORMED_INPUT),
     summary="One of the customer's orders",
 )
 async def get_order(order_id: uuid.UUID, customer_id: CustomerId, session: DbSession) -> OrderRead:
@@ -104,13 +105,10 @@ async def get_order(order_id: uuid.UUID, customer_id: CustomerId, session: DbSes
 @router.post(
     "/{order_id}/cancel",
     response_model=OrderRead,
-    responses=documented(
-        {
-            **UNAUTHENTICATED,
-            404: "`order-not-found`",
-            409: "`order-already-confirmed`",
-            **INVALID,
-        }
+    responses=documented_problems(
+        UNAUTHENTICATED,
+        {404: "order-not-found", 409: "order-already-confirmed"},
+        MALFORMED_INPUT,
     ),
     summary="Cancel an order that is not confirmed yet (idempotent)",
 )

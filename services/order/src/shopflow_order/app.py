@@ -2,26 +2,25 @@
 
 from fastapi import FastAPI
 
-from shopflow_kit import Database, create_app
+from shopflow_kit import Database, ServiceMetrics, create_app
 from shopflow_order import api
 from shopflow_order.inventory import Inventory
 from shopflow_order.settings import OrderSettings
 
 
 def build(settings: OrderSettings) -> FastAPI:
+    metrics = ServiceMetrics()
+    inventory = Inventory(
+        settings.inventory_url, settings.inventory_policy, registry=metrics.registry
+    )
     # Inventory is not a readiness check: without it orders can still be read and cancelled.
-    async def close_inventory() -> None:
-        await app.state.inventory.aclose()
-
     app = create_app(
         settings,
         title="ShopFlow order service",
         routers=[api.router],
         database=Database(settings.database_url),
-        on_shutdown=[close_inventory],
+        metrics=metrics,
+        on_shutdown=[inventory.aclose],
     )
-    # Built after the app so that its upstream metrics land on the app's /metrics.
-    app.state.inventory = Inventory(
-        settings.inventory_url, settings.inventory_policy, registry=app.state.metrics.registry
-    )
+    app.state.inventory = inventory
     return app

@@ -1,30 +1,13 @@
-"""The request headers the order API reads: who is asking, and which attempt this is."""
+"""The order-specific request header: which attempt at placing an order this is.
+
+Who is asking comes from the kit: `shopflow_kit.CustomerId`.
+"""
 
 from typing import Annotated
 
 from fastapi import Depends, Header
 
 from shopflow_kit import Problem
-
-
-def _customer_id(
-    x_customer_id: Annotated[
-        str | None,
-        Header(
-            alias="X-Customer-Id",
-            max_length=100,
-            description="The customer, set by the gateway from a verified token. Required.",
-        ),
-    ] = None,
-) -> str:
-    if not x_customer_id:
-        raise Problem(
-            401,
-            "unauthenticated",
-            "Unauthenticated",
-            "X-Customer-Id is missing: call through the gateway with a bearer token",
-        )
-    return x_customer_id
 
 
 def _idempotency_key(
@@ -50,5 +33,4 @@ def _idempotency_key(
     return idempotency_key
 
 
-CustomerId = Annotated[str, Depends(_customer_id)]
 IdempotencyKeyHeader = Annotated[str, Depends(_idempotency_key)]

@@ -1,13 +1,12 @@
-"""The order API's problems: the answer to each refusal, and their OpenAPI documentation.
+"""The order API's problems: the answer to each refusal, and the slugs its routes document.
 
 Slugs are part of the public contract: never rename one.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
-from shopflow_kit import Problem, problem_responses
+from shopflow_kit import Problem
 from shopflow_order.errors import (
     IdempotencyKeyReusedError,
     MixedCurrenciesError,
@@ -25,6 +24,12 @@ _ANSWERS: dict[type[OrderError], tuple[int, str, str]] = {
     OrderAlreadyConfirmedError: (409, "order-already-confirmed", "Order already confirmed"),
 }
 
+# For `documented_problems`; the kit answers the first three, inventory's failures the last.
+UNAUTHENTICATED = {401: "unauthenticated"}
+MALFORMED_INPUT = {422: "validation-error"}
+MALFORMED_BODY = {400: "malformed-json", 413: "payload-too-large", 422: "validation-error"}
+INVENTORY_FAILED = {502: "bad-gateway", 503: "upstream-unavailable"}
+
 
 @contextmanager
 def refusals_as_problems() -> Iterator[None]:
@@ -34,11 +39,3 @@ def refusals_as_problems() -> Iterator[None]:
     except OrderError as error:
         status, slug, title = _ANSWERS[type(error)]
         raise Problem(status, slug, title, str(error), **error.details) from error
-
-
-def documented(slugs_by_status: dict[int, str]) -> dict[int | str, dict[str, Any]]:
-    """`problem_responses` whose descriptions say which slugs each status carries."""
-    responses = problem_responses(*slugs_by_status)
-    for status, slugs in slugs_by_status.items():
-        responses[status]["description"] = slugs
-    return responses

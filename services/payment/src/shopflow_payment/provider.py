@@ -13,9 +13,8 @@ import httpx
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ValidationError
 
+from shopflow_kit.retry_budget import IDEMPOTENCY_KEY_HEADER
 from shopflow_kit.upstream import Upstream, UpstreamPolicy
-
-IDEMPOTENCY_KEY = "Idempotency-Key"
 
 Body = TypeVar("Body", bound=BaseModel)
 
@@ -91,7 +90,7 @@ class PaymentProvider:
             "metadata": {"order_id": str(order_id)},
         }
         response = await self._upstream.request(
-            "POST", "/v1/charges", json=body, headers={IDEMPOTENCY_KEY: str(order_id)}
+            "POST", "/v1/charges", json=body, headers={IDEMPOTENCY_KEY_HEADER: str(order_id)}
         )
         if response.status_code == 201:
             return _parse(ProviderCharge, response)
@@ -116,7 +115,7 @@ class PaymentProvider:
             "POST",
             "/v1/refunds",
             json={"charge_id": charge_id},
-            headers={IDEMPOTENCY_KEY: f"refund-{order_id}"},
+            headers={IDEMPOTENCY_KEY_HEADER: f"refund-{order_id}"},
         )
         if response.status_code != 201:
             raise _unexpected(response)
