@@ -1,0 +1,24 @@
+"""Orchestrated sagas: a definition that reads as the flow, a pure engine, a persistent store."""
+
+from shopflow_kit.saga.definition import Compensation, SagaData, SagaDefinition, Step
+from shopflow_kit.saga.engine import (
+    CancelRefusedError,
+    Decision,
+    Outgoing,
+    Saga,
+    SagaState,
+    SagaStatus,
+)
+
+__all__ = [
+    "CancelRefusedError",
+    "Compensation",
+    "Decision",
+    "Outgoing",
+    "Saga",
+    "SagaData",
+    "SagaDefinition",
+    "SagaState",
+    "SagaStatus",
+    "Step",
+]

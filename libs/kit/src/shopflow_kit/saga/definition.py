@@ -1,0 +1,66 @@
+"""A saga as data: its steps, the command each sends, the replies it expects, how to undo it.
+
+A step with a compensation can be undone; a step without one is retried until it
+succeeds. The saga commits (cannot be cancelled any more) when it reaches its first
+step that cannot be undone: everything after that point only finishes the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from shopflow_kit.messaging import Message
+
+SagaData = Mapping[str, Any]
+CommandFactory = Callable[[SagaData], Message]
+
+
+@dataclass(frozen=True)
+class Compensation:
+    send: CommandFactory
+    to: str  # topic
+    done_when: type[Message]  # the reply that says it is undone
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    send: CommandFactory
+    to: str  # topic
+    succeeded: type[Message]
+    failed: Mapping[type[Message], str] = field(default_factory=dict)  # reply → reason
+    compensation: Compensation | None = None
+
+
+@dataclass(frozen=True)
+class SagaDefinition:
+    name: str
+    steps: tuple[Step, ...]
+    step_deadline: timedelta = timedelta(seconds=10)
+    max_attempts: int = 3  # sends of one command before the saga gives up on the step
+    timeout_reason: str = "timed_out"
+    cancel_reason: str = "cancelled"
+
+    def __post_init__(self) -> None:
+        undoable = [step.compensation is not None for step in self.steps]
+        if undoable != sorted(undoable, reverse=True):
+            raise ValueError(f"{self.name}: a step that can be undone follows one that cannot")
+
+    @property
+    def commit_step(self) -> int:
+        """The index of the first step that cannot be undone (len(steps) if none)."""
+        return next(
+            (i for i, step in enumerate(self.steps) if step.compensation is None),
+            len(self.steps),
+        )
+
+    def expected_replies(self) -> set[type[Message]]:
+        replies: set[type[Message]] = set()
+        for step in self.steps:
+            replies |= {step.succeeded, *step.failed}
+            if step.compensation:
+                replies.add(step.compensation.done_when)
+        return replies
