@@ -9,16 +9,20 @@ from shopflow_kit.saga.engine import (
     SagaState,
     SagaStatus,
 )
+from shopflow_kit.saga.store import Outbox, SagaStore, saga_tables
 
 __all__ = [
     "CancelRefusedError",
     "Compensation",
     "Decision",
+    "Outbox",
     "Outgoing",
     "Saga",
     "SagaData",
     "SagaDefinition",
     "SagaState",
     "SagaStatus",
+    "SagaStore",
     "Step",
+    "saga_tables",
 ]

@@ -1,0 +1,208 @@
+"""Sagas kept in the service's database, advanced in the caller's transaction.
+
+Each call locks the saga's row, asks the engine for a decision, saves the new state,
+appends the history and hands the commands to the outbox, all in the session the
+caller commits: a reply, its effect on the saga and the commands it causes commit
+together or not at all. Deadlines are found with SKIP LOCKED, so several instances of
+a service can sweep them, and they survive a restart because they are rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shopflow_kit.messaging import Envelope, Message
+from shopflow_kit.saga.engine import Decision, Saga, SagaState, SagaStatus
+
+
+class Outbox(Protocol):
+    def __call__(
+        self, session: AsyncSession, *, topic: str, key: str, envelope: Envelope
+    ) -> Awaitable[None]: ...
+
+
+def saga_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """The `sagas` and `saga_history` tables, added to a service's own metadata."""
+    sagas = Table(
+        "sagas",
+        metadata,
+        Column("id", Uuid, primary_key=True),  # the correlation id: the order id
+        Column("definition", String(50), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("step", Integer, nullable=False),
+        Column("awaiting", JSON, nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("deadline_at", DateTime(timezone=True), index=True),
+        Column("cancel_requested", Boolean, nullable=False),
+        Column("reason", String(50)),
+        Column("data", JSON, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    history = Table(
+        "saga_history",
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("saga_id", Uuid, nullable=False, index=True),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("step", String(50), nullable=False),
+        Column("event", String(200), nullable=False),
+    )
+    return sagas, history
+
+
+class SagaStore:
+    def __init__(self, saga: Saga, metadata: MetaData, outbox: Outbox) -> None:
+        self.saga = saga
+        self.sagas = metadata.tables["sagas"]
+        self.history_table = metadata.tables["saga_history"]
+        self.outbox = outbox
+
+    async def start(
+        self, session: AsyncSession, saga_id: uuid.UUID, data: Mapping[str, Any], now: datetime
+    ) -> Decision:
+        decision = self.saga.start(data, now)
+        row = {"id": saga_id, "definition": self.saga.definition.name, "data": dict(data)}
+        await session.execute(insert(self.sagas).values(**row, **_columns(decision.state)))
+        await self._record(session, saga_id, decision, now, cause=None)
+        return decision
+
+    async def on_reply(
+        self, session: AsyncSession, reply: Message, envelope: Envelope, now: datetime
+    ) -> Decision | None:
+        """Advance the saga the reply belongs to; None if there is no such saga."""
+        saga_id = uuid.UUID(envelope.correlation_id)
+        loaded = await self._lock(session, saga_id)
+        if loaded is None:
+            return None
+        state, data = loaded
+        return await self._apply(
+            session, saga_id, self.saga.on_reply(state, data, reply, now), now, envelope
+        )
+
+    async def request_cancel(
+        self, session: AsyncSession, saga_id: uuid.UUID, now: datetime
+    ) -> Decision | None:
+        loaded = await self._lock(session, saga_id)
+        if loaded is None:
+            return None
+        return await self._apply(session, saga_id, self.saga.request_cancel(loaded[0]), now, None)
+
+    async def overdue(
+        self, session: AsyncSession, now: datetime, limit: int
+    ) -> Sequence[uuid.UUID]:
+        """Sagas whose deadline has passed, locked for this transaction; others skip them."""
+        statement = (
+            select(self.sagas.c.id)
+            .where(self.sagas.c.deadline_at <= now)
+            .order_by(self.sagas.c.deadline_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return (await session.scalars(statement)).all()
+
+    async def on_deadline(
+        self, session: AsyncSession, saga_id: uuid.UUID, now: datetime
+    ) -> Decision:
+        loaded = await self._lock(session, saga_id)
+        assert loaded is not None, "overdue() locked it in this transaction"
+        state, data = loaded
+        return await self._apply(
+            session, saga_id, self.saga.on_deadline(state, data, now), now, None
+        )
+
+    async def history(self, session: AsyncSession, saga_id: uuid.UUID) -> Sequence[Any]:
+        h = self.history_table
+        rows = await session.execute(
+            select(h.c.at, h.c.step, h.c.event).where(h.c.saga_id == saga_id).order_by(h.c.id)
+        )
+        return rows.all()
+
+    async def _lock(
+        self, session: AsyncSession, saga_id: uuid.UUID
+    ) -> tuple[SagaState, dict[str, Any]] | None:
+        row = (
+            await session.execute(
+                select(self.sagas).where(self.sagas.c.id == saga_id).with_for_update()
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        state = SagaState(
+            status=SagaStatus(row.status),
+            step=row.step,
+            awaiting=frozenset(row.awaiting),
+            attempts=row.attempts,
+            deadline_at=row.deadline_at,
+            cancel_requested=row.cancel_requested,
+            reason=row.reason,
+        )
+        return state, row.data
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        saga_id: uuid.UUID,
+        decision: Decision,
+        now: datetime,
+        cause: Envelope | None,
+    ) -> Decision:
+        if decision.history or decision.send:
+            await session.execute(
+                update(self.sagas)
+                .where(self.sagas.c.id == saga_id)
+                .values(**_columns(decision.state), updated_at=now)
+            )
+            await self._record(session, saga_id, decision, now, cause)
+        return decision
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        saga_id: uuid.UUID,
+        decision: Decision,
+        now: datetime,
+        cause: Envelope | None,
+    ) -> None:
+        for outgoing in decision.send:
+            envelope = Envelope.wrap(outgoing.message, correlation_id=str(saga_id), cause=cause)
+            await self.outbox(session, topic=outgoing.topic, key=str(saga_id), envelope=envelope)
+        if decision.history:
+            await session.execute(
+                insert(self.history_table),
+                [
+                    {"saga_id": saga_id, "at": now, "step": s, "event": e}
+                    for s, e in decision.history
+                ],
+            )
+
+
+def _columns(state: SagaState) -> dict[str, Any]:
+    return {
+        "status": state.status.value,
+        "step": state.step,
+        "awaiting": sorted(state.awaiting),
+        "attempts": state.attempts,
+        "deadline_at": state.deadline_at,
+        "cancel_requested": state.cancel_requested,
+        "reason": state.reason,
+    }
