@@ -9,7 +9,8 @@ from shopflow_kit.saga.engine import (
     SagaState,
     SagaStatus,
 )
-from shopflow_kit.saga.store import Outbox, SagaStore, saga_tables
+from shopflow_kit.saga.store import Outbox, SagaStore
+from shopflow_kit.saga.tables import saga_tables
 
 __all__ = [
     "CancelRefusedError",
