@@ -1,109 +1,30 @@
-"""The engine's decisions for every path of a saga shaped like place-order:
-reserve (undoable), charge (undoable), commit (past the point of no return)."""
+"""The engine's decisions for every path of a saga shaped like place-order."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-
-from shopflow_kit.messaging import Message
-from shopflow_kit.saga import (
-    CancelRefusedError,
-    Compensation,
-    Saga,
-    SagaDefinition,
-    SagaStatus,
-    Step,
+from saga_shapes import (
+    DATA,
+    DEFINITION,
+    T0,
+    Charged,
+    Committed,
+    Declined,
+    Refunded,
+    Rejected,
+    Released,
+    Reserved,
+    sent,
 )
 
+from shopflow_kit.saga import CancelRefusedError, Saga, SagaStatus
 
-class Reserve(Message):
-    id: str
-
-
-class Reserved(Message):
-    id: str
-
-
-class Rejected(Message):
-    id: str
-
-
-class Release(Message):
-    id: str
-
-
-class Released(Message):
-    id: str
-
-
-class Charge(Message):
-    id: str
-
-
-class Charged(Message):
-    id: str
-
-
-class Declined(Message):
-    id: str
-
-
-class Refund(Message):
-    id: str
-
-
-class Refunded(Message):
-    id: str
-
-
-class Commit(Message):
-    id: str
-
-
-class Committed(Message):
-    id: str
-
-
-DEFINITION = SagaDefinition(
-    name="place-order",
-    steps=(
-        Step(
-            "reserve",
-            send=lambda d: Reserve(id=d["id"]),
-            to="stock",
-            succeeded=Reserved,
-            failed={Rejected: "out_of_stock"},
-            compensation=Compensation(lambda d: Release(id=d["id"]), "stock", Released),
-        ),
-        Step(
-            "charge",
-            send=lambda d: Charge(id=d["id"]),
-            to="money",
-            succeeded=Charged,
-            failed={Declined: "declined"},
-            compensation=Compensation(lambda d: Refund(id=d["id"]), "money", Refunded),
-        ),
-        Step("commit", send=lambda d: Commit(id=d["id"]), to="stock", succeeded=Committed),
-    ),
-    step_deadline=timedelta(seconds=10),
-    max_attempts=3,
-    cancel_reason="cancelled_by_customer",
-)
-
-DATA = {"id": "o-1"}
-T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
 def saga():
     return Saga(DEFINITION)
-
-
-def sent(decision):
-    return [(o.topic, o.message.TYPE) for o in decision.send]
-
-
-pytestmark = pytest.mark.unit
 
 
 def reply(saga, decision, message, at=T0):
