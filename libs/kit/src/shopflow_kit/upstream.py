@@ -7,12 +7,15 @@ calls (`retry_budget`) and a circuit breaker. A call left without an answer rais
     inventory = Upstream("inventory", settings.inventory_url, settings.inventory_policy,
                          registry=app.state.metrics.registry)
     price = (await inventory.request("GET", f"/prices/{sku}")).json()
+
+A proxy forwards a request as it came with `build_request(...)` and `stream(request)`,
+which answers with any status, the body still unread, for the caller to relay and close.
 """
 
 import logging
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -23,7 +26,7 @@ from pydantic import BaseModel, PositiveFloat, PositiveInt
 from starlette.responses import JSONResponse
 
 from shopflow_kit.problems import Problem
-from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy
+from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy, Send
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +112,14 @@ class _NoAnswerError(Exception):
     """A transport error or 5xx left after retries: a failure for the breaker."""
 
 
+class _ServerError(_NoAnswerError):
+    """A 5xx left after retries: a failure for the breaker, still an answer to relay."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"answered {response.status_code}")
+        self.response = response
+
+
 class Upstream:
     """An HTTP service this service calls: pooled connections, retries, a circuit breaker."""
 
@@ -160,6 +171,33 @@ class Upstream:
         request = self._client.build_request(
             method, path, json=json, params=params, headers=headers
         )
+        return await self._guarded(request, idempotent, stream=False)
+
+    def build_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        content: bytes | None = None,
+    ) -> httpx.Request:
+        """A request to this upstream, `path` relative to its base URL (a query included)."""
+        return self._client.build_request(method, path, headers=headers, content=content)
+
+    async def stream(
+        self, request: httpx.Request, *, idempotent: bool | None = None
+    ) -> httpx.Response:
+        """The upstream's answer to `request` with any status, its body not read yet: the
+        caller relays it and closes it. Raises `UpstreamUnavailable` only without an answer.
+
+        Retries and the breaker work as for `request`: a 5xx left after retries still counts
+        as a failure, but is answered rather than raised, so a proxy passes it on unchanged.
+        """
+        return await self._guarded(request, idempotent, stream=True)
+
+    async def _guarded(
+        self, request: httpx.Request, idempotent: bool | None, *, stream: bool
+    ) -> httpx.Response:
         try:
             if self._trial_in_flight:  # the half-open breaker lets one trial call through
                 raise pybreaker.CircuitBreakerError("a trial call is in flight")
@@ -167,20 +205,25 @@ class Upstream:
                 trial = self._breaker.current_state == pybreaker.STATE_HALF_OPEN
                 self._trial_in_flight |= trial
                 try:
-                    return await self._call(request, idempotent)
+                    return await self._call(request, idempotent, stream)
                 finally:
                     self._trial_in_flight &= not trial
         except pybreaker.CircuitBreakerError:
             self._metrics.calls.labels(self.name, "short_circuited").inc()
             raise UpstreamUnavailable(self.name, "circuit open", self._until_trial()) from None
         except _NoAnswerError as no_answer:
+            if stream and isinstance(no_answer, _ServerError):
+                return no_answer.response
             reason, cause = str(no_answer), no_answer.__cause__
             raise UpstreamUnavailable(self.name, reason, self._until_trial()) from cause
 
-    async def _call(self, request: httpx.Request, idempotent: bool | None) -> httpx.Response:
+    async def _call(
+        self, request: httpx.Request, idempotent: bool | None, stream: bool
+    ) -> httpx.Response:
         started = time.perf_counter()
+        send = self._send_streaming() if stream else self._client.send
         try:
-            response = await self._retries.send(self._client.send, request, idempotent)
+            response = await self._retries.send(send, request, idempotent)
         except TRANSPORT_FAILURES as exc:
             self._metrics.calls.labels(self.name, "transport_error").inc()
             raise _NoAnswerError(type(exc).__name__) from exc
@@ -189,9 +232,21 @@ class Upstream:
         outcome = "client_error" if response.is_client_error else "success"
         if response.is_server_error:
             self._metrics.calls.labels(self.name, "server_error").inc()
-            raise _NoAnswerError(f"answered {response.status_code}")
+            raise _ServerError(response)
         self._metrics.calls.labels(self.name, outcome).inc()
         return response
+
+    def _send_streaming(self) -> Send:
+        """Sends with the body unread; a retry first closes the answer it replaces."""
+        answers: list[httpx.Response] = []
+
+        async def send(request: httpx.Request) -> httpx.Response:
+            while answers:  # frees the connection the replaced answer holds
+                await answers.pop().aclose()
+            answers.append(await self._client.send(request, stream=True))
+            return answers[-1]
+
+        return send
 
     def _until_trial(self) -> float:
         if self._breaker.current_state != pybreaker.STATE_OPEN:

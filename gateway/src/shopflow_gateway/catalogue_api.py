@@ -1,0 +1,105 @@
+"""The catalogue: public product reads (the list cached in Redis) and the admin's changes."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from shopflow_gateway.gateway import GatewayDep
+from shopflow_gateway.links import PRODUCTS
+from shopflow_gateway.openapi import MALFORMED, TOO_LARGE, UPSTREAM_DOWN, json_body
+from shopflow_gateway.proxy import (
+    call_upstream,
+    forward,
+    read_whole,
+    relay,
+    relayed_headers,
+    respond,
+)
+from shopflow_gateway.security import RATE_LIMITED, UNAUTHENTICATED, AdminCaller, enforce_rate_limit
+from shopflow_kit import documented_problems
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)])
+
+# Inventory's sku format, checked here too: a path parameter must never reshape the path.
+Sku = Annotated[str, Path(pattern=r"^[A-Z0-9-]{3,32}$", examples=["MUG-001"])]
+CACHE_HEADER = "X-Cache"
+ADMIN = {403: "forbidden", **UNAUTHENTICATED}
+PRODUCT = {
+    "sku": "POSTER-A2",
+    "name": "ShopFlow poster, A2",
+    "price": 1599,
+    "currency": "EUR",
+    "stock": 12,
+}
+
+
+@router.get(
+    "/products",
+    tags=["products"],
+    summary="Products in sku order, with the units available (public, cached briefly)",
+    description="Inventory's product list, cached per query for a few seconds: `X-Cache` "
+    "says HIT or MISS, and `Cache-Control: no-cache` skips the cached copy. A `Link` "
+    'header (`rel="next"`) gives the next page.',
+    responses=documented_problems({422: "validation-error"}, RATE_LIMITED, UPSTREAM_DOWN),
+)
+async def list_products(
+    request: Request,
+    gateway: GatewayDep,
+    limit: Annotated[int | None, Query(ge=1, le=100, description="Page size, 50 if absent")] = None,
+    after: Annotated[str | None, Query(max_length=32, description="The last sku before")] = None,
+    sku: Annotated[list[str] | None, Query(max_length=100, description="Only these")] = None,
+) -> Response:
+    query = request.url.query
+    if "no-cache" not in request.headers.get("cache-control", ""):
+        cached = await gateway.products_cache.get(query)
+        if cached is not None:
+            return respond(cached.body, 200, [*cached.headers, (CACHE_HEADER, "HIT")])
+    target = f"/products?{query}" if query else "/products"
+    answer = await call_upstream(request, gateway.services.inventory, target, None)
+    if answer.status_code != 200:
+        return relay(answer, PRODUCTS)
+    body, headers = await read_whole(answer), relayed_headers(answer, PRODUCTS)
+    await gateway.products_cache.put(query, body, headers)
+    return respond(body, 200, [*headers, (CACHE_HEADER, "MISS")])
+
+
+@router.get(
+    "/products/{sku}",
+    tags=["products"],
+    summary="One product, with the units available (public)",
+    responses=documented_problems(
+        {404: "product-not-found", 422: "validation-error"}, RATE_LIMITED, UPSTREAM_DOWN
+    ),
+)
+async def get_product(sku: Sku, request: Request, gateway: GatewayDep) -> Response:
+    return await forward(request, gateway.services.inventory, f"/products/{sku}", None)
+
+
+@router.post(
+    "/admin/products",
+    tags=["admin"],
+    status_code=201,
+    summary="Add a product with its first stock (admin)",
+    openapi_extra=json_body(PRODUCT, "`sku`, `name`, `price` (minor units), `currency`, `stock`"),
+    responses=documented_problems(
+        ADMIN, MALFORMED, TOO_LARGE, {409: "product-exists"}, RATE_LIMITED, UPSTREAM_DOWN
+    ),
+)
+async def create_product(request: Request, gateway: GatewayDep, admin: AdminCaller) -> Response:
+    return await forward(request, gateway.services.inventory, "/admin/products", admin, PRODUCTS)
+
+
+@router.put(
+    "/admin/products/{sku}/stock",
+    tags=["admin"],
+    summary="Set the units available (admin); reserved and sold units are kept",
+    openapi_extra=json_body({"available": 20}, "`available`: 0 to 1,000,000"),
+    responses=documented_problems(
+        ADMIN, MALFORMED, TOO_LARGE, {404: "product-not-found"}, RATE_LIMITED, UPSTREAM_DOWN
+    ),
+)
+async def set_stock(
+    sku: Sku, request: Request, gateway: GatewayDep, admin: AdminCaller
+) -> Response:
+    path = f"/admin/products/{sku}/stock"
+    return await forward(request, gateway.services.inventory, path, admin, PRODUCTS)

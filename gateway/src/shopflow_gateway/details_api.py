@@ -1,0 +1,102 @@
+"""`GET /api/v1/orders/{id}/details`: the order with its payments and notifications, in one call.
+
+The order comes first: it is the ownership check, and without it there is nothing to
+show (its errors pass through; the order service down is a 503). Payments and
+notifications are then fetched concurrently, each given `details_part_timeout_seconds`;
+one that cannot be had is null and named in `unavailable`: the answer degrades, it
+does not fail.
+"""
+
+import asyncio
+import json
+import uuid
+from typing import Any, Literal
+
+import httpx
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from shopflow_gateway.gateway import Gateway, GatewayDep
+from shopflow_gateway.links import ORDERS
+from shopflow_gateway.ownership import order_as_owner
+from shopflow_gateway.proxy import call_upstream, read_whole, relay
+from shopflow_gateway.security import (
+    RATE_LIMITED,
+    UNAUTHENTICATED,
+    CurrentCaller,
+    enforce_rate_limit,
+)
+from shopflow_kit import Caller, Problem, Upstream, UpstreamUnavailable, documented_problems
+
+router = APIRouter(
+    prefix="/api/v1/orders", tags=["orders"], dependencies=[Depends(enforce_rate_limit)]
+)
+
+Part = Literal["payments", "notifications"]
+
+
+class OrderDetails(BaseModel):
+    order: dict[str, Any] = Field(description="As `GET /api/v1/orders/{id}` answers it.")
+    payments: list[dict[str, Any]] | None = Field(description="Null when unavailable.")
+    notifications: list[dict[str, Any]] | None = Field(description="Null when unavailable.")
+    unavailable: list[Part] = Field(description="The parts left out: their service failed.")
+
+
+@router.get(
+    "/{order_id}/details",
+    response_model=OrderDetails,
+    summary="My order with its payments and notifications; degrades if those are down",
+    responses=documented_problems(
+        {404: "order-not-found", 422: "validation-error", 502: "bad-gateway"},
+        UNAUTHENTICATED,
+        RATE_LIMITED,
+        {503: "upstream-unavailable"},
+    ),
+)
+async def order_details(
+    order_id: uuid.UUID, request: Request, gateway: GatewayDep, caller: CurrentCaller
+) -> OrderDetails | Response:
+    answer = await order_as_owner(request, gateway, order_id, caller)
+    if answer.status_code != 200:
+        return relay(answer, ORDERS)
+    try:
+        order = json.loads(await read_whole(answer))
+    except (httpx.HTTPError, ValueError) as broken:
+        detail = "The order service's answer was cut short or is not JSON."
+        raise Problem(502, "bad-gateway", "Bad gateway", detail) from broken
+    services = gateway.services
+    payments, notifications = await asyncio.gather(
+        _part(request, gateway, services.payment, f"/payments?order_id={order_id}", caller),
+        _part(
+            request, gateway, services.notification, f"/notifications?order_id={order_id}", caller
+        ),
+    )
+    parts: dict[Part, list[dict[str, Any]] | None] = {
+        "payments": payments,
+        "notifications": notifications,
+    }
+    return OrderDetails(
+        order=order,
+        payments=payments,
+        notifications=notifications,
+        unavailable=[name for name, found in parts.items() if found is None],
+    )
+
+
+async def _part(
+    request: Request, gateway: Gateway, upstream: Upstream, target: str, caller: Caller
+) -> list[dict[str, Any]] | None:
+    """The service's list, or None if it cannot give one in time."""
+    try:
+        async with asyncio.timeout(gateway.settings.details_part_timeout_seconds):
+            answer = await call_upstream(request, upstream, target, caller, method="GET")
+            body = await read_whole(answer)
+    except (UpstreamUnavailable, TimeoutError, httpx.HTTPError):
+        return None
+    if answer.status_code != 200:
+        return None
+    try:
+        found = json.loads(body)
+    except ValueError:
+        return None
+    return found if isinstance(found, list) else None

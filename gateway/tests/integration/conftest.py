@@ -1,0 +1,151 @@
+"""The gateway over real HTTP in front of the real services, each on a migrated database.
+
+Services run in this process under uvicorn on fixed loopback ports, so that a test can
+stop one ("kill" it) and start it again where the gateway expects it. Redis is the
+stack's real one (an emptied test database). `gateway_for(...)` serves a gateway with
+settings a test may override; `gateway` is one with the defaults below.
+"""
+
+import asyncio
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+import shopflow_inventory
+import shopflow_notification
+import shopflow_order
+import shopflow_payment
+from shopflow_gateway.app import build
+from shopflow_gateway.settings import GatewaySettings, RateLimit
+from shopflow_gateway.users import ADMIN_ROLE, CUSTOMER_ROLE
+from shopflow_inventory.seed import seed
+from shopflow_inventory.settings import InventorySettings
+from shopflow_kit import Caller
+from shopflow_kit.testing import running_server
+from shopflow_kit.upstream import UpstreamPolicy
+
+from .live import Services
+
+TEST_SECRET = "gateway-integration-tests-secret-0123456789"
+# Quick retries; a breaker that opens after 3 failures and tries again after a second.
+TEST_POLICY = UpstreamPolicy.model_validate(
+    {
+        "timeout_seconds": 2,
+        "retries": {"backoff_seconds": 0.001, "max_backoff_seconds": 0.01},
+        "breaker_fail_max": 3,
+        "breaker_reset_seconds": 1,
+    }
+)
+ROOMY = RateLimit(burst=10_000, per_second=10_000)
+
+
+def migrations(package: object) -> Path:
+    return Path(package.__file__).parent / "migrations"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def databases(migrated_database):
+    """One migrated database per service for the module; inventory has the demo products."""
+    packages = {
+        "inventory": shopflow_inventory,
+        "order": shopflow_order,
+        "payment": shopflow_payment,
+        "notification": shopflow_notification,
+    }
+    urls = {
+        name: migrated_database(name, migrations(package)) for name, package in packages.items()
+    }
+    # Seeding reads the database URL alone: no need for the rest of the service's settings.
+    settings = InventorySettings.model_construct(database_url=urls["inventory"])
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, seed(settings)).result()
+    return urls
+
+
+@pytest.fixture
+def stack_environment(infra, monkeypatch):
+    """What the stack exports to every service, with topics no running stack consumes."""
+    monkeypatch.setenv("SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS", infra.kafka_bootstrap_servers)
+    monkeypatch.setenv("SHOPFLOW_TOPIC_PREFIX", f"t.gateway.{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+async def services(databases, stack_environment):
+    services = Services(databases)
+    try:
+        await asyncio.gather(*(service.start() for service in services.all))
+        yield services
+    finally:
+        await asyncio.gather(*(service.stop() for service in services.all))
+
+
+class LiveGateway:
+    def __init__(self, app: FastAPI, url: str) -> None:
+        self.app = app
+        self.client = httpx.AsyncClient(base_url=url, timeout=10)
+
+    def token(self, customer_id: str, *roles: str) -> dict[str, str]:
+        """The Authorization header of a valid token for the customer."""
+        caller = Caller(customer_id, frozenset(roles or (CUSTOMER_ROLE,)))
+        issued = self.app.state.gateway.tokens.issue(caller)
+        return {"Authorization": f"Bearer {issued.access_token}"}
+
+    def admin(self) -> dict[str, str]:
+        return self.token("ada", CUSTOMER_ROLE, ADMIN_ROLE)
+
+    def metric(self, name: str, **labels: str) -> float:
+        return self.app.state.metrics.registry.get_sample_value(name, labels) or 0.0
+
+
+@pytest.fixture
+async def gateway_for(services, redis_url):
+    """A factory: `await gateway_for(rate_limit=...)` serves a gateway with those settings."""
+    async with AsyncExitStack() as stack:
+
+        async def serve(**overrides) -> LiveGateway:
+            defaults = {
+                "order_url": services.order.url,
+                "inventory_url": services.inventory.url,
+                "payment_url": services.payment.url,
+                "notification_url": services.notification.url,
+                "redis_url": redis_url,
+                "jwt_secret": TEST_SECRET,
+                "upstream_policy": TEST_POLICY,
+                "rate_limit": ROOMY,
+                "environment": "test",
+            }
+            settings = GatewaySettings(**(defaults | overrides))
+            app = build(settings)
+            live = LiveGateway(app, await stack.enter_async_context(running_server(app)))
+            stack.push_async_callback(live.client.aclose)
+            return live
+
+        yield serve
+
+
+@pytest.fixture
+async def gateway(gateway_for):
+    return await gateway_for()
+
+
+@pytest.fixture
+def customer():
+    """A customer of this test only: the module's tests share the databases."""
+    return f"customer-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def place_order(gateway):
+    """`await place_order(headers)`: the gateway's answer to placing a one-mug order."""
+
+    async def place(headers, key=None):
+        body = {"items": [{"sku": "MUG-001", "quantity": 1}], "payment_method": "tok_visa"}
+        headers = {**headers, "Idempotency-Key": key or uuid.uuid4().hex}
+        return await gateway.client.post("/api/v1/orders", json=body, headers=headers)
+
+    return place

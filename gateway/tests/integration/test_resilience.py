@@ -1,0 +1,82 @@
+"""Breakers and retries per upstream, seen from the service's side: calls it did or did not get."""
+
+import asyncio
+
+import pytest
+from fastapi import FastAPI, Response
+
+from shopflow_kit import PROBLEM_BASE, RetryPolicy
+from shopflow_kit.testing import running_server
+
+from .conftest import TEST_POLICY
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_dead_upstream_opens_the_breaker_and_recovery_closes_it(gateway_for, services):
+    policy = TEST_POLICY.model_copy(update={"breaker_reset_seconds": 3})
+    gateway = await gateway_for(upstream_policy=policy)
+    alice = gateway.token("alice")
+    order = (
+        await gateway.client.post(
+            "/api/v1/orders",
+            json={"items": [{"sku": "MUG-001", "quantity": 1}], "payment_method": "tok_visa"},
+            headers=alice | {"Idempotency-Key": "breaker-1"},
+        )
+    ).json()["id"]
+    notifications = f"/api/v1/orders/{order}/notifications"
+
+    await services.notification.stop()
+    failed = [await gateway.client.get(notifications, headers=alice) for _ in range(3)]
+    await services.notification.start()  # back, but the breaker does not know yet
+    while_open = await gateway.client.get(notifications, headers=alice)
+
+    assert [a.status_code for a in failed] == [503, 503, 503]
+    assert while_open.status_code == 503
+    assert while_open.json()["type"] == PROBLEM_BASE + "upstream-unavailable"
+    assert "circuit open" in while_open.json()["detail"]
+    assert int(while_open.headers["retry-after"]) >= 1
+    assert services.notification.requests_seen() == 0
+    assert gateway.metric("upstream_breaker_open", upstream="notification") == 1
+
+    for _ in range(100):  # the trial call comes after breaker_reset_seconds
+        recovered = await gateway.client.get(notifications, headers=alice)
+        if recovered.status_code == 200:
+            break
+        await asyncio.sleep(0.1)
+    assert recovered.status_code == 200
+    assert services.notification.requests_seen() >= 1
+    assert gateway.metric("upstream_breaker_open", upstream="notification") == 0
+
+
+def failing_inventory(calls: list[str]) -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/products/{sku}")
+    async def product(sku: str) -> Response:
+        calls.append(sku)
+        return Response('{"status": 503}', 503, media_type="application/json")
+
+    return app
+
+
+async def test_retries_never_exceed_the_budget(gateway_for):
+    calls: list[str] = []
+    budget = RetryPolicy(
+        attempts=3,
+        budget_ratio=0.1,
+        min_retries_per_window=2,
+        window_seconds=60,
+        backoff_seconds=0.001,
+        max_backoff_seconds=0.001,
+    )
+    policy = TEST_POLICY.model_copy(update={"breaker_fail_max": 1000, "retries": budget})
+    async with running_server(failing_inventory(calls)) as url:
+        gateway = await gateway_for(inventory_url=url, upstream_policy=policy)
+
+        answers = [await gateway.client.get("/api/v1/products/MUG-001") for _ in range(20)]
+
+    assert {a.status_code for a in answers} == {503}  # the service's answer, passed on
+    retries = len(calls) - 20
+    assert 0 < retries <= max(2, 0.1 * 20)  # unbudgeted, 3 attempts would make 40
+    assert gateway.metric("upstream_retries_total", upstream="inventory") == retries
