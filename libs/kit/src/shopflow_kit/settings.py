@@ -19,8 +19,10 @@ unprefixed `SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS` and `SHOPFLOW_REDIS_URL`; a field 
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BeforeValidator, SecretStr, model_validator
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
+
+from shopflow_kit.messaging.topics import PREFIX, Topics
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -63,3 +65,19 @@ class ServiceSettings(BaseSettings):
 def _is_placeholder(secret: str) -> bool:
     normalized = secret.strip().lower()
     return normalized in _PLACEHOLDER_VALUES or normalized.startswith(_PLACEHOLDER_PREFIXES)
+
+
+class MessagingSettings(ServiceSettings):
+    """A service on the Kafka bus: the stack's shared bootstrap servers and topic prefix,
+    unprefixed (tests pass `topic_prefix` to get topics of their own)."""
+
+    kafka_bootstrap_servers: str = Field(
+        validation_alias=AliasChoices("SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers")
+    )
+    topic_prefix: str = Field(
+        default=PREFIX, validation_alias=AliasChoices("SHOPFLOW_TOPIC_PREFIX", "topic_prefix")
+    )
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)

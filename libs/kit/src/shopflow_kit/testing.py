@@ -2,6 +2,8 @@
 
 - `app_client(app)`: an HTTP client on an app with its lifespan running;
 - `running_server(app)`: the app served over real HTTP on a free loopback port;
+- `bus_topics`: a complete set of ShopFlow topics (commands, events, dead letters)
+  under a prefix of the test's own, for `topic_prefix=bus_topics.prefix` in settings;
 - `migrated_database(service, migrations)`: a fresh database on that service's real
   PostgreSQL server with every migration applied (built on `fresh_database`).
 """
@@ -17,9 +19,15 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from fastapi import FastAPI
 
+from shopflow_kit.messaging.topics import Topics
 from shopflow_kit.migrations import upgrade
+from shopflow_stack.infra import Infra
+from shopflow_stack.pytest_plugin import unique_name
+
+BUS_PARTITIONS = 3  # as the stack's topics: per-key order is what the tests rely on
 
 
 @asynccontextmanager
@@ -66,3 +74,16 @@ def migrated_database(fresh_database: Callable[[str], str]) -> Callable[[str, Pa
         return url
 
     return create
+
+
+@pytest.fixture
+async def bus_topics(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[Topics]:
+    topics = Topics(prefix=unique_name(request, "t."))
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, BUS_PARTITIONS, 1) for name in topics.all()])
+        yield topics
+        await admin.delete_topics(list(topics.all()))
+    finally:
+        await admin.close()

@@ -1,0 +1,139 @@
+"""`MessageConsumer`: a service's Kafka consumer, whose handlers take effect once per message.
+
+Records are taken one at a time, in partition order. Each is handled in one database
+transaction that also records its id in the inbox (see consumer_dispatch); only after
+that commit is the record's offset committed. A crash or a rebalance in between hands
+the record over again, and the inbox turns the second delivery into a no-op. A record
+that cannot be handled goes to `<topic>.dlq`, and its partition moves on.
+
+    metrics = ServiceMetrics()
+    consumer = MessageConsumer(
+        database,
+        settings.kafka_bootstrap_servers,
+        group_id=consumer_group("inventory"),
+        topics=[INVENTORY_COMMANDS],
+        handlers={ReserveStock: reserve_stock, ReleaseStock: release_stock},
+        registry=metrics.registry,
+    )
+    app = create_app(settings, ..., metrics=metrics, background={"consumer": consumer.run})
+"""
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from contextlib import AsyncExitStack
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+from prometheus_client import CollectorRegistry
+
+from shopflow_kit.db import Database
+from shopflow_kit.messaging.consumer_dispatch import Dispatcher, Handler
+from shopflow_kit.messaging.consumer_handover import Handover
+from shopflow_kit.messaging.consumer_metrics import ConsumerMetrics
+from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
+from shopflow_kit.messaging.dead_letters import MissingTopicError
+from shopflow_kit.messaging.envelope import Message
+from shopflow_kit.messaging.topics import dead_letter_topic
+
+logger = logging.getLogger(__name__)
+
+
+class MessageConsumer:
+    """Consumes `topics` as `group_id`, dispatching each message to its type's handler."""
+
+    def __init__(
+        self,
+        database: Database,
+        bootstrap_servers: str,
+        *,
+        group_id: str,
+        topics: Iterable[str],
+        handlers: Mapping[type[Message], Handler],
+        retry: ConsumerRetryPolicy | None = None,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        self.group_id = group_id
+        self.topics = tuple(topics)
+        self._database = database
+        self._bootstrap_servers = bootstrap_servers
+        self._handlers = dict(handlers)
+        self._retry = retry or ConsumerRetryPolicy()
+        self._metrics = ConsumerMetrics(registry or CollectorRegistry())
+
+    async def run(self) -> None:
+        """Consume until cancelled: a `create_app(background=...)` job.
+
+        Kafka being away (at start, or longer than its clients wait) ends the session;
+        a new one starts after a backoff, from the committed offsets.
+        """
+        lost_sessions = 0
+        while True:
+            try:
+                await self._session()
+            except KafkaError as error:
+                lost_sessions += 1
+                delay = self._retry.backoff(lost_sessions)
+                logger.warning("Kafka unavailable (%r): reconnecting in %.1f s", error, delay)
+                await asyncio.sleep(delay)
+
+    async def _session(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            # Never see records of a producer transaction that was aborted.
+            isolation_level="read_committed",
+        )
+        dead_letters = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap_servers, acks="all", enable_idempotence=True
+        )
+        async with AsyncExitStack() as clients:
+            for client in (consumer, dead_letters):
+                clients.push_async_callback(client.stop)  # closes it after a failed start too
+                await client.start()
+            await self._require_topics(consumer)
+            handover = Handover(self._metrics)
+            consumer.subscribe(self.topics, listener=handover)
+            dispatcher = Dispatcher(
+                self._database,
+                self.group_id,
+                self._handlers,
+                self._retry,
+                dead_letters,
+                self._metrics,
+            )
+            while True:
+                await self._consume_next(consumer, dispatcher, handover)
+
+    async def _consume_next(
+        self, consumer: AIOKafkaConsumer, dispatcher: Dispatcher, handover: Handover
+    ) -> None:
+        record = await consumer.getone()  # only ever a record of the current assignment
+        revocations = handover.revocations
+        async with handover.in_flight:
+            if handover.revocations != revocations:
+                return  # revoked meanwhile: its next owner reads it from the committed offset
+            await dispatcher.dispatch(record)
+            await self._commit(consumer, record)
+
+    async def _commit(self, consumer: AIOKafkaConsumer, record: ConsumerRecord) -> None:
+        partition = TopicPartition(record.topic, record.partition)
+        try:
+            await consumer.commit({partition: record.offset + 1})
+        except CommitFailedError as error:
+            # The partition may be someone else's now: they redeliver it, the inbox skips it.
+            logger.warning("offset %d not committed: %s", record.offset, error)
+            return
+        end = consumer.last_stable_offset(partition)
+        if end is not None:
+            lag = self._metrics.lag.labels(record.topic, str(record.partition))
+            lag.set(max(0, end - record.offset - 1))
+
+    async def _require_topics(self, consumer: AIOKafkaConsumer) -> None:
+        """Fail fast: with topic auto-creation off, a missing topic would only stall us."""
+        needed = {*self.topics, *(dead_letter_topic(topic) for topic in self.topics)}
+        missing = needed - await consumer.topics()
+        if missing:
+            raise MissingTopicError(f"{self.group_id} needs topics {sorted(missing)}")

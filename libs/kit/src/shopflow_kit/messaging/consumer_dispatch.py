@@ -1,0 +1,157 @@
+"""One record's way through a consumer: handled once, skipped as a duplicate, or dead-lettered.
+
+The record is parsed (the envelope, then the typed message it carries); then, in one
+database transaction, its message id goes into the inbox and its handler runs. A
+transient failure is tried again after a backoff. A record that cannot be parsed, or
+that keeps failing, goes to the dead-letter topic with its error. Every record reaches
+one of those outcomes, so its partition always moves on.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from enum import StrEnum
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from opentelemetry import propagate, trace
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shopflow_kit.db import Database
+from shopflow_kit.logging import log_context
+from shopflow_kit.messaging.consumer_metrics import ConsumerMetrics
+from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
+from shopflow_kit.messaging.dead_letters import publish_dead_letter
+from shopflow_kit.messaging.envelope import (
+    Envelope,
+    MalformedMessageError,
+    Message,
+    MessageTypes,
+    UnknownMessageTypeError,
+)
+from shopflow_kit.messaging.inbox import record_processed
+
+logger = logging.getLogger(__name__)
+tracer = trace.get_tracer(__name__)
+
+Handler = Callable[[AsyncSession, Message, Envelope], Awaitable[None]]
+"""Handles one message in the transaction that records it in the inbox; raising rolls both back.
+
+Messages it writes to the outbox through the session commit with its effects, atomically.
+"""
+
+UNREADABLE = "unreadable"  # the type label of a record that is not an envelope at all
+
+
+class Outcome(StrEnum):
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class Dispatcher:
+    """Takes each record to its outcome: the handler's effect once, or a dead letter."""
+
+    def __init__(
+        self,
+        database: Database,
+        consumer_group: str,
+        handlers: Mapping[type[Message], Handler],
+        retry: ConsumerRetryPolicy,
+        dead_letters: AIOKafkaProducer,
+        metrics: ConsumerMetrics,
+    ) -> None:
+        self._database = database
+        self._consumer_group = consumer_group
+        self._handlers = dict(handlers)
+        self._types = MessageTypes(handlers)
+        self._retry = retry
+        self._dead_letters = dead_letters
+        self._metrics = metrics
+
+    async def dispatch(self, record: ConsumerRecord) -> None:
+        """Raises only when cancelled (the transaction rolls back) or when dead-lettering fails."""
+        started = time.perf_counter()
+        with log_context(topic=record.topic, partition=record.partition, offset=record.offset):
+            try:
+                envelope = Envelope.from_bytes(record.value)
+            except MalformedMessageError as error:
+                message_type, outcome = UNREADABLE, await self._dead_letter(record, error, 1)
+            else:
+                message_type = envelope.type
+                with self._traced(record, envelope):
+                    outcome = await self._handle(record, envelope)
+        self._metrics.consumed.labels(record.topic, message_type, outcome).inc()
+        self._metrics.handling_seconds.labels(record.topic, message_type).observe(
+            time.perf_counter() - started
+        )
+
+    async def _handle(self, record: ConsumerRecord, envelope: Envelope) -> Outcome:
+        try:
+            message = self._types.parse(envelope)
+        except (MalformedMessageError, UnknownMessageTypeError) as error:
+            return await self._dead_letter(record, error, 1)
+        failed_attempts = 0
+        while True:
+            try:
+                return await self._handle_once(record, envelope, message)
+            except Exception as error:  # whatever it is, the retry policy judges it
+                failed_attempts += 1
+                delay = self._retry.retry_delay(error, failed_attempts)
+                if delay is None:
+                    return await self._dead_letter(record, error, failed_attempts)
+                logger.warning(
+                    "attempt %d failed, trying again in %.2f s: %r", failed_attempts, delay, error
+                )
+                self._metrics.retries.labels(record.topic, envelope.type).inc()
+                await asyncio.sleep(delay)
+
+    async def _handle_once(
+        self, record: ConsumerRecord, envelope: Envelope, message: Message
+    ) -> Outcome:
+        async with self._database.transaction() as session:
+            recorded = await record_processed(
+                session, envelope, record, consumer_group=self._consumer_group
+            )
+            if not recorded:
+                logger.info("skipped %s: handled before", envelope.type)
+                return Outcome.DUPLICATE
+            await self._handlers[type(message)](session, message, envelope)
+        logger.info("handled %s", envelope.type)
+        return Outcome.HANDLED
+
+    async def _dead_letter(
+        self, record: ConsumerRecord, error: Exception, attempts: int
+    ) -> Outcome:
+        await publish_dead_letter(
+            self._dead_letters,
+            record,
+            error,
+            attempts=attempts,
+            consumer_group=self._consumer_group,
+        )
+        logger.error("dead-lettered after %d attempt(s): %r", attempts, error, exc_info=error)
+        return Outcome.DEAD_LETTERED
+
+    @contextmanager
+    def _traced(self, record: ConsumerRecord, envelope: Envelope) -> Iterator[None]:
+        """A consumer span in the trace the envelope carries, with the message ids in the logs."""
+        with (
+            log_context(
+                message_id=str(envelope.message_id),
+                correlation_id=envelope.correlation_id,
+                message_type=envelope.type,
+            ),
+            tracer.start_as_current_span(
+                f"{record.topic} process",
+                context=propagate.extract(envelope.trace_context),
+                kind=trace.SpanKind.CONSUMER,
+                attributes={
+                    "messaging.system": "kafka",
+                    "messaging.destination.name": record.topic,
+                    "messaging.message.id": str(envelope.message_id),
+                },
+            ),
+        ):
+            yield

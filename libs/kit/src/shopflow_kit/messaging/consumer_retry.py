@@ -1,0 +1,69 @@
+"""When a consumer tries a message again, and when it gives up and dead-letters it.
+
+Only failures that may pass are retried: a handler's `TransientError`, a database
+connection that dropped, a deadlock or serialization failure. Anything else (a bug, a
+message the handler rejects) fails the same way every time, so it is dead-lettered at
+once. Retries wait a random time below a capped exponential ceiling ("full jitter"),
+so consumers that failed together do not retry together.
+"""
+
+import random
+from collections.abc import Callable
+
+from pydantic import BaseModel, NonNegativeFloat, PositiveInt
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+
+class TransientError(Exception):
+    """Raised by a handler when trying again shortly may succeed (a dependency briefly away)."""
+
+
+# SQLSTATEs that a retry can clear: serialization failure, deadlock, too many connections,
+# the server shutting down or starting up. Class 08 (connection exceptions) is checked apart.
+_TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "53300", "57P01", "57P02", "57P03"})
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` may not happen again on the next attempt."""
+    if isinstance(error, TransientError | OSError | TimeoutError | PoolTimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return (
+            error.connection_invalidated
+            or sqlstate in _TRANSIENT_SQLSTATES
+            or sqlstate.startswith("08")
+        )
+    return False
+
+
+class ConsumerRetryPolicy(BaseModel, frozen=True):
+    """How often, and how patiently, a consumer tries one message before dead-lettering it.
+
+    The defaults give up after at most 7.5 s of waiting: short enough that a poison
+    message holds its partition back only briefly, and far below Kafka's poll interval.
+    """
+
+    attempts: PositiveInt = 5  # the first one included
+    backoff_seconds: NonNegativeFloat = 0.5  # retry n waits at random up to backoff × 2^(n-1)
+    max_backoff_seconds: NonNegativeFloat = 5.0
+
+    def backoff(
+        self, failed_attempts: int, draw: Callable[[float, float], float] = random.uniform
+    ) -> float:
+        """Seconds to wait after the `failed_attempts`-th failure: `draw(0, capped ceiling)`."""
+        doublings = min(failed_attempts - 1, 32)  # long past the cap, and no float overflow
+        ceiling = min(self.backoff_seconds * 2**doublings, self.max_backoff_seconds)
+        return draw(0.0, ceiling)
+
+    def retry_delay(
+        self,
+        error: BaseException,
+        failed_attempts: int,
+        draw: Callable[[float, float], float] = random.uniform,
+    ) -> float | None:
+        """Seconds to wait before trying again, or None: dead-letter the message now."""
+        if not is_transient(error) or failed_attempts >= self.attempts:
+            return None
+        return self.backoff(failed_attempts, draw)

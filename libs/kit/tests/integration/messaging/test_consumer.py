@@ -1,0 +1,437 @@
+"""MessageConsumer on a real PostgreSQL and a real Kafka: every message takes effect exactly once.
+
+Each test publishes to fresh topics, lets consumers run as background tasks, and waits
+for the condition that means "done": the group's committed offsets reaching the end of
+what was published (offsets are committed only after the database transaction).
+"""
+
+import asyncio
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Column, Identity, Integer, Table, Text, Uuid, insert, select, text
+
+from shopflow_kit.db import Database, service_metadata
+from shopflow_kit.messaging.consumer import MessageConsumer
+from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy, TransientError
+from shopflow_kit.messaging.dead_letters import read_dead_letters, replay_dead_letters
+from shopflow_kit.messaging.envelope import Envelope, Message
+from shopflow_kit.messaging.inbox import processed_messages_table
+from shopflow_kit.messaging.topics import dead_letter_topic
+
+pytestmark = pytest.mark.integration
+
+METADATA = service_metadata()
+processed_messages_table(METADATA)
+EFFECTS = Table(  # what handlers do: one row per handling, so a second effect shows
+    "effects",
+    METADATA,
+    Column("id", Integer, Identity(always=True), primary_key=True),
+    Column("message_id", Uuid, nullable=False),
+    Column("consumer", Text, nullable=False),
+)
+FAST_RETRIES = ConsumerRetryPolicy(attempts=3, backoff_seconds=0.01, max_backoff_seconds=0.05)
+
+
+class NoteTaken(Message):
+    n: int  # partition × 100 + place in the partition, in the rebalance test
+
+
+class NeverHandled(Message):
+    """A type this consumer has no handler for."""
+
+
+def envelope(n: int) -> Envelope:
+    return Envelope.wrap(NoteTaken(n=n), correlation_id=f"order-{n}")
+
+
+def take_note(consumer: str = "only"):
+    async def handle(session, message, envelope):
+        await session.execute(
+            insert(EFFECTS).values(message_id=envelope.message_id, consumer=consumer)
+        )
+
+    return handle
+
+
+@pytest.fixture
+async def database(fresh_database) -> AsyncIterator[Database]:
+    database = Database(fresh_database("order"))
+    async with database.engine.begin() as connection:
+        await connection.run_sync(METADATA.create_all)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def admin(infra) -> AsyncIterator[AIOKafkaAdminClient]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await admin.start()
+    yield admin
+    await admin.close()
+
+
+@pytest.fixture
+async def new_topic(kafka_topic, admin):
+    """A factory: `await new_topic(partitions)` makes a unique topic and its dead-letter topic."""
+    dead_letter_topics: list[str] = []
+
+    async def create(partitions: int = 1) -> str:
+        topic = await kafka_topic(partitions=partitions)
+        await admin.create_topics([NewTopic(dead_letter_topic(topic), 1, 1)])
+        dead_letter_topics.append(dead_letter_topic(topic))
+
+        async def known() -> bool:  # the consumer refuses to start without its topics
+            return {topic, dead_letter_topic(topic)} <= set(await admin.list_topics())
+
+        await eventually(known, lambda: f"{topic} never appeared in the metadata")
+        return topic
+
+    yield create
+    if dead_letter_topics:
+        await admin.delete_topics(dead_letter_topics)
+
+
+@pytest.fixture
+async def topic(new_topic) -> str:
+    return await new_topic()
+
+
+@pytest.fixture
+def group(request) -> str:
+    return f"test.{request.node.name}.{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def consumer_of(database, infra, topic, group):
+    """A factory: a consumer of `topic` in `group`, handling NoteTaken with `handler`."""
+
+    def create(handler=None, *, topics=None, registry=None) -> MessageConsumer:
+        return MessageConsumer(
+            database,
+            infra.kafka_bootstrap_servers,
+            group_id=group,
+            topics=topics or [topic],
+            handlers={NoteTaken: handler or take_note()},
+            retry=FAST_RETRIES,
+            registry=registry,
+        )
+
+    return create
+
+
+@asynccontextmanager
+async def running(consumer: MessageConsumer) -> AsyncIterator[asyncio.Task[None]]:
+    """`consumer.run()` as a task, cancelled on leaving: the way a shutdown or a crash stops it."""
+    task = asyncio.create_task(consumer.run())
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
+async def publish(bootstrap: str, topic: str, *values: bytes, partition: int = 0):
+    """Send `values` in order to one partition; return the end offset they reached."""
+    async with AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all") as producer:
+        for value in values:
+            sent = await producer.send_and_wait(topic, value, key=b"order", partition=partition)
+    return {TopicPartition(topic, partition): sent.offset + 1}
+
+
+async def committed(admin, group: str, partitions) -> dict[TopicPartition, int]:
+    """The group's committed offsets; -1 where it has none."""
+    offsets = await admin.list_consumer_group_offsets(group, partitions=list(partitions))
+    return {p: offsets[p].offset if p in offsets else -1 for p in partitions}
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], failure: Callable[[], str]) -> None:
+    """Wait for `check()` to hold, riding out a broker that is busy or restarting (other tests
+    restart it); fail with `failure()` if it does not within 30 s."""
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                try:
+                    if await check():
+                        return
+                except KafkaError as error:
+                    if not error.retriable:
+                        raise
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        pytest.fail(failure())
+
+
+async def wait_until_committed(task, admin, group: str, ends: dict[TopicPartition, int]) -> None:
+    """Wait until `group` committed `ends`: everything published so far has been dealt with."""
+    last: dict[TopicPartition, int] = {}
+
+    async def all_committed() -> bool:
+        nonlocal last
+        if task.done():
+            task.result()  # raises what stopped the consumer
+            pytest.fail("the consumer stopped")
+        last = await committed(admin, group, ends)
+        return last == ends
+
+    await eventually(all_committed, lambda: f"committed {last}, expected {ends}")
+
+
+async def effects(database: Database) -> list[tuple[object, str]]:
+    async with database.transaction() as session:
+        rows = await session.execute(
+            select(EFFECTS.c.message_id, EFFECTS.c.consumer).order_by(EFFECTS.c.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def consumed(registry: CollectorRegistry, topic: str, outcome: str, type_: str = "NoteTaken"):
+    labels = {"topic": topic, "type": type_, "outcome": outcome}
+    return registry.get_sample_value("messages_consumed_total", labels)
+
+
+async def test_a_message_delivered_twice_takes_effect_once(
+    infra, database, admin, topic, group, consumer_of
+):
+    sent, registry = envelope(1), CollectorRegistry()
+    ends = await publish(infra.kafka_bootstrap_servers, topic, sent.to_bytes(), sent.to_bytes())
+
+    async with running(consumer_of(registry=registry)) as task:
+        await wait_until_committed(task, admin, group, ends)
+
+    assert await effects(database) == [(sent.message_id, "only")]
+    assert consumed(registry, topic, "handled") == 1
+    assert consumed(registry, topic, "duplicate") == 1
+
+
+async def test_offsets_rewound_to_the_beginning_cause_no_second_effect(
+    infra, database, admin, topic, group, consumer_of
+):
+    sent = [envelope(n) for n in range(3)]
+    ends = await publish(infra.kafka_bootstrap_servers, topic, *(e.to_bytes() for e in sent))
+    async with running(consumer_of()) as task:
+        await wait_until_committed(task, admin, group, ends)
+
+    await rewind(infra.kafka_bootstrap_servers, group, ends)
+    assert set((await committed(admin, group, ends)).values()) == {0}
+    registry = CollectorRegistry()
+    async with running(consumer_of(registry=registry)) as task:
+        await wait_until_committed(task, admin, group, ends)
+
+    assert await effects(database) == [(e.message_id, "only") for e in sent]
+    assert consumed(registry, topic, "duplicate") == 3  # all read again, all skipped
+
+
+async def rewind(bootstrap: str, group: str, ends: dict[TopicPartition, int]) -> None:
+    """Reset the (idle) group's offsets to 0, as an operator replaying a topic would."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    async with consumer:
+        consumer.assign(list(ends))
+        await consumer.commit(dict.fromkeys(ends, 0))
+
+
+async def test_a_transient_failure_is_retried_and_takes_effect_once(
+    infra, database, admin, topic, group, consumer_of
+):
+    failures_left = 2
+    handle = take_note()
+
+    async def fail_twice(session, message, envelope):
+        nonlocal failures_left
+        await handle(session, message, envelope)  # written, then rolled back by the failure
+        if failures_left:
+            failures_left -= 1
+            raise TransientError("stock service briefly away")
+
+    sent, registry = envelope(1), CollectorRegistry()
+    ends = await publish(infra.kafka_bootstrap_servers, topic, sent.to_bytes())
+    async with running(consumer_of(fail_twice, registry=registry)) as task:
+        await wait_until_committed(task, admin, group, ends)
+
+    assert await effects(database) == [(sent.message_id, "only")]
+    labels = {"topic": topic, "type": "NoteTaken"}
+    assert registry.get_sample_value("message_retries_total", labels) == 2
+    assert await read_dead_letters(infra.kafka_bootstrap_servers, topic) == []
+
+
+async def test_a_dropped_database_connection_is_retried(
+    infra, database, admin, topic, group, consumer_of
+):
+    dropped = False
+    handle = take_note()
+
+    async def drop_connection_once(session, message, envelope):
+        nonlocal dropped
+        if not dropped:
+            dropped = True
+            await session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        await handle(session, message, envelope)
+
+    sent = envelope(1)
+    ends = await publish(infra.kafka_bootstrap_servers, topic, sent.to_bytes())
+    async with running(consumer_of(drop_connection_once)) as task:
+        await wait_until_committed(task, admin, group, ends)
+
+    assert dropped
+    assert await effects(database) == [(sent.message_id, "only")]
+    assert await read_dead_letters(infra.kafka_bootstrap_servers, topic) == []
+
+
+async def test_poison_messages_are_dead_lettered_and_the_messages_behind_them_handled(
+    infra, database, admin, topic, group, consumer_of
+):
+    async def handle(session, message, envelope):
+        if message.n == 666:
+            raise TransientError("never recovers")
+        if message.n == 999:
+            raise ValueError("a bug: fails the same way every time")
+        await take_note()(session, message, envelope)
+
+    good = [envelope(n) for n in range(6)]
+    poison = [
+        b"\x00not an envelope",
+        Envelope.wrap(NeverHandled(), correlation_id="order-x").to_bytes(),
+        Envelope(type="NoteTaken", schema_version=2, correlation_id="o", payload={}).to_bytes(),
+        Envelope(
+            type="NoteTaken", schema_version=1, correlation_id="o", payload={"n": "x"}
+        ).to_bytes(),
+        envelope(666).to_bytes(),
+        envelope(999).to_bytes(),
+    ]
+    interleaved = [
+        value for e, bad in zip(good, poison, strict=True) for value in (e.to_bytes(), bad)
+    ]
+    registry = CollectorRegistry()
+    ends = await publish(infra.kafka_bootstrap_servers, topic, *interleaved)
+
+    async with running(consumer_of(handle, registry=registry)) as task:
+        await wait_until_committed(task, admin, group, ends)
+
+    assert await effects(database) == [(e.message_id, "only") for e in good]  # in order
+    letters = await read_dead_letters(infra.kafka_bootstrap_servers, topic)
+    assert [(d.error_class, d.attempts, d.original_offset) for d in letters] == [
+        ("MalformedMessageError", 1, 1),  # not an envelope
+        ("UnknownMessageTypeError", 1, 3),  # no handler for the type
+        ("UnknownMessageTypeError", 1, 5),  # a version this consumer does not know
+        ("MalformedMessageError", 1, 7),  # a payload that does not fit its type
+        ("TransientError", FAST_RETRIES.attempts, 9),  # still failing after every attempt
+        ("ValueError", 1, 11),  # would fail the same way again: not retried
+    ]
+    assert [d.value for d in letters] == poison
+    assert {(d.original_topic, d.original_partition, d.consumer_group) for d in letters} == {
+        (topic, 0, group)
+    }
+    assert "never recovers" in letters[4].error_message
+    assert consumed(registry, topic, "dead_lettered", "unreadable") == 1
+
+
+async def test_a_dead_letter_replayed_after_a_fix_takes_effect_once(
+    infra, database, admin, topic, group, consumer_of
+):
+    fixed = False
+
+    async def broken_until_fixed(session, message, envelope):
+        if not fixed:
+            raise ValueError("a bug in the handler")
+        await take_note()(session, message, envelope)
+
+    sent = envelope(1)
+    bootstrap = infra.kafka_bootstrap_servers
+    ends = await publish(bootstrap, topic, sent.to_bytes())
+    async with running(consumer_of(broken_until_fixed)) as task:
+        await wait_until_committed(task, admin, group, ends)
+        [letter] = await read_dead_letters(bootstrap, topic)
+        assert await effects(database) == []
+
+        fixed = True
+        await replay_dead_letters(bootstrap, topic, [letter])
+        await wait_until_committed(task, admin, group, {p: end + 1 for p, end in ends.items()})
+        assert await effects(database) == [(sent.message_id, "only")]
+
+        await replay_dead_letters(bootstrap, topic, [letter])  # again, by mistake
+        await wait_until_committed(task, admin, group, {p: end + 2 for p, end in ends.items()})
+    assert await effects(database) == [(sent.message_id, "only")]
+    assert await read_dead_letters(bootstrap, topic) == [letter]  # skipped, not failed again
+
+
+async def test_a_crash_mid_handling_leaves_no_trace_and_the_restart_handles_it_once(
+    infra, database, admin, topic, group, consumer_of
+):
+    effect_written, never = asyncio.Event(), asyncio.Event()
+
+    async def crash_after_the_effect(session, message, envelope):
+        await take_note("crashed")(session, message, envelope)
+        effect_written.set()
+        await never.wait()  # the process dies here: before the commit
+
+    sent = envelope(1)
+    ends = await publish(infra.kafka_bootstrap_servers, topic, sent.to_bytes())
+    async with running(consumer_of(crash_after_the_effect)):
+        await asyncio.wait_for(effect_written.wait(), timeout=30)
+
+    assert await effects(database) == []  # rolled back with the inbox row
+    assert await committed(admin, group, ends) == dict.fromkeys(ends, -1)
+    async with running(consumer_of(take_note("restarted"))) as task:
+        await wait_until_committed(task, admin, group, ends)
+    assert await effects(database) == [(sent.message_id, "restarted")]
+
+
+async def test_a_consumer_stopping_mid_stream_hands_over_every_message_exactly_once(
+    infra, database, admin, new_topic, group, consumer_of
+):
+    topic = await new_topic(partitions=3)
+    a_is_mid_message, never = asyncio.Event(), asyncio.Event()
+    a_calls = 0
+
+    async def a_stops_in_its_fourth(session, message, envelope):
+        nonlocal a_calls
+        a_calls += 1
+        await take_note("a")(session, message, envelope)
+        if a_calls == 4:
+            a_is_mid_message.set()
+            await never.wait()
+
+    sent = {p: [envelope(p * 100 + i) for i in range(10)] for p in range(3)}
+    async with running(consumer_of(take_note("b"), topics=[topic])) as b_task:
+        async with running(consumer_of(a_stops_in_its_fourth, topics=[topic])):
+            await wait_for_members(admin, group, 2)  # both own partitions before anything is sent
+            ends = {}
+            for partition, envelopes in sent.items():
+                values = (e.to_bytes() for e in envelopes)
+                ends |= await publish(
+                    infra.kafka_bootstrap_servers, topic, *values, partition=partition
+                )
+            await asyncio.wait_for(a_is_mid_message.wait(), timeout=30)
+        # a is gone mid-message; b takes its partitions over and carries on from a's commits
+        await wait_until_committed(b_task, admin, group, ends)
+
+    rows = await effects(database)
+    partition_of = {e.message_id: p for p, envelopes in sent.items() for e in envelopes}
+    assert Counter(message_id for message_id, _ in rows) == dict.fromkeys(partition_of, 1)
+    assert Counter(consumer for _, consumer in rows)["a"] == 3  # its fourth was rolled back
+    assert {partition_of[message_id] for message_id, consumer in rows if consumer == "b"} == {
+        0,
+        1,
+        2,
+    }
+
+
+async def wait_for_members(admin, group: str, members: int) -> None:
+    """Wait until `members` consumers share `group`, each with its partitions assigned."""
+
+    async def stable() -> bool:
+        [response] = await admin.describe_consumer_groups([group])
+        [description] = response.to_object()["groups"]
+        return description["state"] == "Stable" and len(description["members"]) == members
+
+    await eventually(stable, lambda: f"{group} never had {members} members")
