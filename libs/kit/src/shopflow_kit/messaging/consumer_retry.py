@@ -3,8 +3,11 @@
 Only failures that may pass are retried: a handler's `TransientError`, a database
 connection that dropped, a deadlock or serialization failure. Anything else (a bug, a
 message the handler rejects) fails the same way every time, so it is dead-lettered at
-once. Retries wait a random time below a capped exponential ceiling ("full jitter"),
-so consumers that failed together do not retry together.
+once. A service's own database being away is not the message's fault: those failures
+are retried for as long as the outage lasts (the partition waits), never dead-lettered,
+so a database restart in a chaos drill loses nothing. Retries wait a random time below
+a capped exponential ceiling ("full jitter"), so consumers that failed together do not
+retry together.
 """
 
 import random
@@ -22,6 +25,16 @@ class TransientError(Exception):
 # SQLSTATEs that a retry can clear: serialization failure, deadlock, too many connections,
 # the server shutting down or starting up. Class 08 (connection exceptions) is checked apart.
 _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "53300", "57P01", "57P02", "57P03"})
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether `error` says the service's database cannot be reached right now."""
+    if isinstance(error, OSError | PoolTimeoutError):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(("08", "57P"))
+    return False
 
 
 def is_transient(error: BaseException) -> bool:
@@ -64,6 +77,8 @@ class ConsumerRetryPolicy(BaseModel, frozen=True):
         draw: Callable[[float, float], float] = random.uniform,
     ) -> float | None:
         """Seconds to wait before trying again, or None: dead-letter the message now."""
+        if is_outage(error):
+            return self.backoff(failed_attempts, draw)
         if not is_transient(error) or failed_attempts >= self.attempts:
             return None
         return self.backoff(failed_attempts, draw)

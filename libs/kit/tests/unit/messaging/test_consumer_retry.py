@@ -126,3 +126,16 @@ def test_the_default_policy_gives_up_after_at_most_seven_and_a_half_seconds_of_w
     worst_case = sum(policy.backoff(failed, draw=ceiling) for failed in range(1, policy.attempts))
 
     assert worst_case == 7.5  # what the docstring promises: far below Kafka's poll interval
+
+
+@pytest.mark.parametrize(
+    "outage", [ConnectionRefusedError(), PoolTimeoutError("pool exhausted"), OSError("reset")]
+)
+def test_the_database_being_away_is_waited_out_never_dead_lettered(outage):
+    policy = ConsumerRetryPolicy(attempts=3)
+
+    assert all(policy.retry_delay(outage, failed) is not None for failed in range(1, 1000))
+
+
+def test_a_handlers_transient_error_is_still_bounded():
+    assert ConsumerRetryPolicy(attempts=3).retry_delay(TransientError(), 3) is None
