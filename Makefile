@@ -15,7 +15,7 @@ TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/local/sr
 .PHONY: help
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Parameters: service=NAME (logs), ARGS='...' (extra pytest arguments)"
+	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), ARGS='...' (pytest)"
 
 $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
 	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
@@ -26,7 +26,7 @@ install: $(UV) ## Install uv (if missing) and every Python package of the worksp
 	$(UV) sync --frozen --all-packages --quiet
 
 .PHONY: up
-up: install ## Start the local stack (PostgreSQL x4, Redis, Kafka, the services); a no-op when up
+up: install ## Start the local stack (PostgreSQL x5, Redis, Kafka, services, gateway); a no-op when up
 	$(STACK) up
 
 .PHONY: down
@@ -47,8 +47,19 @@ env: install ## Print the stack's environment as shell exports, for eval in a sh
 	@$(STACK) env
 
 .PHONY: demo
-demo: up ## Fresh machine to a running shop: install, start everything, show it
-	@echo "The stack is up. Orders through the gateway arrive with the services (see README)."
+demo: up ## Fresh machine to a running shop: install, start everything, place orders, show them
+	$(STACK) demo
+
+.PHONY: dlq
+dlq: install ## Dead letters of a topic: make dlq topic=shopflow.inventory.commands [replay=--all]
+	@test -n "$(topic)" || { echo "usage: make dlq topic=TOPIC [replay='--all' | '--message-id ID' | '--offset N']"; exit 2; }
+	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_kit.messaging.dlq_command $(if $(replay),replay,list) --topic $(topic) $(replay)
+
+.PHONY: bench
+bench: install ## Benchmarks that print figures: outbox relay, gateway vs direct (starts what it needs)
+	$(UV) run --frozen python benchmarks/outbox_relay.py
+	$(STACK) up
+	$(UV) run --frozen python benchmarks/gateway.py
 
 .PHONY: lint
 lint: install ## ruff (lint and format check)

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from shopflow_stack import demo
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.process import StackError
 from shopflow_stack.stack import Stack, StatusRow
@@ -27,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.add_argument("name")
     logs.add_argument("-n", "--lines", default="100")
     commands.add_parser("env", help="the stack's environment, as shell exports")
+    commands.add_parser("demo", help="place a few orders through the gateway, show the outcomes")
     restart = commands.add_parser("restart", help="stop and start one process")
     restart.add_argument("name")
     args = parser.parse_args(argv)
@@ -62,6 +64,8 @@ def _run(stack: Stack, args: argparse.Namespace) -> int:
         for key, value in stack.config.environment().items():
             print(f"export {key}={shlex.quote(value)}")
         return 0
+    if args.command == "demo":
+        return demo.main()
     if args.command == "restart":
         asyncio.run(stack.restart(args.name))
         return _print_status(stack)

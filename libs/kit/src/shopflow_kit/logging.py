@@ -82,6 +82,8 @@ def configure_logging(service: str, level: str) -> None:
     handler.setFormatter(JsonFormatter(service))
     root.addHandler(handler)
     root.setLevel(level)
+    # The relay and consumer log a Kafka outage once each way; aiokafka logs every retry.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     for name in _UVICORN_LOGGERS:
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()

@@ -4,6 +4,8 @@
 - `running_server(app)`: the app served over real HTTP on a free loopback port;
 - `bus_topics`: a complete set of ShopFlow topics (commands, events, dead letters)
   under a prefix of the test's own, for `topic_prefix=bus_topics.prefix` in settings;
+- `database_with`: `await database_with(metadata)`, a `Database` on a fresh database
+  with those tables created (for the kit's own tests, which have no migrations);
 - `migrated_database(service, migrations)`: a fresh database on that service's real
   PostgreSQL server with every migration applied (built on `fresh_database`).
 """
@@ -11,7 +13,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +23,9 @@ import pytest
 import uvicorn
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from fastapi import FastAPI
+from sqlalchemy import MetaData
 
+from shopflow_kit.db import Database
 from shopflow_kit.messaging.topics import Topics
 from shopflow_kit.migrations import upgrade
 from shopflow_stack.infra import Infra
@@ -87,3 +91,21 @@ async def bus_topics(infra: Infra, request: pytest.FixtureRequest) -> AsyncItera
         await admin.delete_topics(list(topics.all()))
     finally:
         await admin.close()
+
+
+@pytest.fixture
+async def database_with(
+    fresh_database: Callable[[str], str],
+) -> AsyncIterator[Callable[[MetaData], Awaitable[Database]]]:
+    opened: list[Database] = []
+
+    async def create(metadata: MetaData) -> Database:
+        database = Database(fresh_database("order"), pool_size=10)
+        opened.append(database)
+        async with database.engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        return database
+
+    yield create
+    for database in opened:
+        await database.dispose()

@@ -38,6 +38,8 @@ from shopflow_kit.messaging.topics import dead_letter_topic
 
 logger = logging.getLogger(__name__)
 
+TOPICS_GRACE_SECONDS = 30.0
+
 
 class MessageConsumer:
     """Consumes `topics` as `group_id`, dispatching each message to its type's handler."""
@@ -132,8 +134,11 @@ class MessageConsumer:
             lag.set(max(0, end - record.offset - 1))
 
     async def _require_topics(self, consumer: AIOKafkaConsumer) -> None:
-        """Fail fast: with topic auto-creation off, a missing topic would only stall us."""
+        """Wait a little for topics being created alongside us (a fresh broker, a test, a
+        Kubernetes job), then fail: with auto-creation off, a missing topic would stall us."""
         needed = {*self.topics, *(dead_letter_topic(topic) for topic in self.topics)}
-        missing = needed - await consumer.topics()
-        if missing:
-            raise MissingTopicError(f"{self.group_id} needs topics {sorted(missing)}")
+        deadline = asyncio.get_running_loop().time() + TOPICS_GRACE_SECONDS
+        while missing := needed - await consumer.topics():
+            if asyncio.get_running_loop().time() > deadline:
+                raise MissingTopicError(f"{self.group_id} needs topics {sorted(missing)}")
+            await asyncio.sleep(0.2)  # metadata has no change notification to await

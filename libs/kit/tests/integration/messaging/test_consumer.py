@@ -62,12 +62,8 @@ def take_note(consumer: str = "only"):
 
 
 @pytest.fixture
-async def database(fresh_database) -> AsyncIterator[Database]:
-    database = Database(fresh_database("order"))
-    async with database.engine.begin() as connection:
-        await connection.run_sync(METADATA.create_all)
-    yield database
-    await database.dispose()
+async def database(database_with) -> Database:
+    return await database_with(METADATA)
 
 
 @pytest.fixture

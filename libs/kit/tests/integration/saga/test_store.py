@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 
-from shopflow_kit import Database
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.saga import Compensation, Saga, SagaDefinition, SagaStore, Step, saga_tables
 
@@ -69,12 +68,8 @@ async def record_sent(session, *, topic, key, envelope):
 
 
 @pytest.fixture
-async def database(fresh_database):
-    database = Database(fresh_database("order"), pool_size=10)
-    async with database.engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    yield database
-    await database.dispose()
+async def database(database_with):
+    return await database_with(metadata)
 
 
 def new_store():

@@ -1,0 +1,110 @@
+"""The transactional outbox: messages committed in the same transaction as the change they announce.
+
+A service adds the `outbox` table to its own metadata, so its migrations create it:
+
+    outbox = outbox_table(Base.metadata)
+
+and calls `add_to_outbox` inside the transaction that changes its state. Nothing is sent
+then: `OutboxRelay` publishes the row once the transaction has committed, and a rollback
+takes the message away with the change. Column names map one to one onto Debezium's
+outbox event router (ADR 0004), so change data capture could replace the relay.
+"""
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    Uuid,
+    func,
+    insert,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shopflow_kit.messaging.envelope import Envelope
+
+OUTBOX_CHANNEL = "shopflow_outbox"
+"""The channel `add_to_outbox` notifies: PostgreSQL delivers it on commit, waking the relays."""
+
+MAX_ENVELOPE_BYTES = 900_000
+"""Below Kafka's default 1 MiB message limit, with room for headers and JSONB's spacing."""
+
+
+class EnvelopeTooLargeError(ValueError):
+    """An envelope Kafka would refuse: it is refused here, before it can block its key."""
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """Declare the `outbox` table in a service's `metadata` (again: the same table)."""
+    if "outbox" in metadata.tables:
+        return metadata.tables["outbox"]
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", Uuid, primary_key=True),  # the message id: consumers deduplicate on it
+        # Commit order of causally ordered writes; the relay publishes each key in this order.
+        Column("seq", BigInteger, Identity(always=True), nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),  # the aggregate id (the order id): the Kafka key
+        Column("type", Text, nullable=False),
+        Column("envelope", JSONB, nullable=False),  # the Kafka value, readable in psql
+        Column("trace_context", JSONB, nullable=False),  # W3C headers: traceparent, tracestate
+        # clock_timestamp, not now(): when the row was written, not when its transaction began.
+        Column(
+            "created_at",
+            DateTime(timezone=True),
+            nullable=False,
+            server_default=func.clock_timestamp(),
+        ),
+        Column("published_at", DateTime(timezone=True)),  # null until Kafka acknowledged it
+        # What is left to publish, by key and in order: the relay's claim reads only these.
+        Index(
+            "ix_outbox_unpublished_key", "key", "seq", postgresql_where=text("published_at IS NULL")
+        ),
+        Index("ix_outbox_unpublished_seq", "seq", postgresql_where=text("published_at IS NULL")),
+        # The retention clean-up finds old published rows without reading the whole table.
+        Index(
+            "ix_outbox_published_at",
+            "published_at",
+            postgresql_where=text("published_at IS NOT NULL"),
+        ),
+    )
+
+
+_OUTBOX = outbox_table(MetaData())  # the same table, for statements that need no service metadata
+
+
+def outbox_row(*, topic: str, key: str, envelope: Envelope) -> dict[str, Any]:
+    """The outbox row that carries `envelope` to `topic` under Kafka key `key`."""
+    size = len(envelope.to_bytes())
+    if size > MAX_ENVELOPE_BYTES:
+        raise EnvelopeTooLargeError(
+            f"{envelope.type} {envelope.message_id} is {size} bytes, over {MAX_ENVELOPE_BYTES}"
+        )
+    return {
+        "id": envelope.message_id,
+        "topic": topic,
+        "key": key,
+        "type": envelope.type,
+        "envelope": envelope.model_dump(mode="json"),
+        "trace_context": envelope.trace_context,
+    }
+
+
+async def add_to_outbox(session: AsyncSession, *, topic: str, key: str, envelope: Envelope) -> None:
+    """Write `envelope` for `topic` in `session`'s transaction; it is published after the commit.
+
+    The NOTIFY is transactional too: the relays hear it only if, and once, this commits.
+    """
+    await session.execute(
+        insert(_OUTBOX).values(outbox_row(topic=topic, key=key, envelope=envelope))
+    )
+    await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))

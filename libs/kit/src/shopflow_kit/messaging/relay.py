@@ -1,0 +1,115 @@
+"""OutboxRelay: publishes a service's outbox to Kafka, in order per key, at least once.
+
+A service runs it as a background job of its app:
+
+    metrics = ServiceMetrics()
+    relay = OutboxRelay(database, settings.kafka_bootstrap_servers, registry=metrics.registry)
+    app = create_app(settings, ..., metrics=metrics, background={"outbox-relay": relay.run})
+
+One batch is one transaction: claim rows (key by key, see `relay_batch`), send them, await
+every acknowledgement, mark them published, commit. Whatever stops a batch midway (a
+crash, a cancellation, Kafka or PostgreSQL going away) rolls it back, and its rows wait
+for the next attempt; what was sent before the rollback is sent again, and consumers'
+inboxes drop the copy. Several relays may share one outbox: a key is never in two batches.
+"""
+
+import asyncio
+import time
+from contextlib import suppress
+from datetime import timedelta
+
+from aiokafka.errors import KafkaError
+from prometheus_client import CollectorRegistry
+from sqlalchemy.exc import SQLAlchemyError
+
+from shopflow_kit.db import Database
+from shopflow_kit.messaging.relay_batch import (
+    claim_batch,
+    count_unpublished,
+    delete_published,
+    mark_published,
+)
+from shopflow_kit.messaging.relay_listener import CommitListener
+from shopflow_kit.messaging.relay_metrics import RelayMetrics
+from shopflow_kit.messaging.relay_outage import Outage
+from shopflow_kit.messaging.relay_publisher import KafkaPublisher
+
+RELAY_FAILURES = (KafkaError, TimeoutError, OSError, SQLAlchemyError)
+"""What a later attempt may not meet again: Kafka or PostgreSQL unreachable or refusing."""
+
+HOUSEKEEPING_INTERVAL = 1.0  # at most one pending count and clean-up a second
+CLEANUP_BATCH = 1_000  # rows deleted per clean-up: short locks, little WAL at a time
+
+
+class OutboxRelay:
+    """Publishes the outbox of `database` to the Kafka cluster at `bootstrap_servers`."""
+
+    def __init__(
+        self,
+        database: Database,
+        bootstrap_servers: str,
+        *,
+        batch_size: int = 100,
+        poll_interval: float = 1.0,
+        publish_timeout: float = 10.0,
+        retention: timedelta = timedelta(days=1),
+        registry: CollectorRegistry | None = None,
+        name: str = "outbox-relay",
+    ) -> None:
+        """`poll_interval`: seconds between looks when no commit notification comes;
+        `publish_timeout`: seconds to wait for a batch's acknowledgements before rolling it
+        back; `retention`: how long published rows stay, to be read, before being deleted."""
+        self.name = name
+        self.metrics = RelayMetrics(registry or CollectorRegistry())
+        self._database = database
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._retention = retention
+        self._publisher = KafkaPublisher(
+            bootstrap_servers, client_id=name, ack_timeout=publish_timeout
+        )
+        self._commits = CommitListener(database.engine.url, name=name)
+        self._outage = Outage(name)
+        self._next_housekeeping = 0.0
+
+    async def run(self) -> None:
+        """Publish until cancelled, waiting out Kafka and PostgreSQL outages by itself."""
+        try:
+            while True:
+                await self._count_and_clean()
+                try:
+                    published = await self.publish_batch()
+                except RELAY_FAILURES as error:
+                    self.metrics.publish_failures.inc()
+                    await asyncio.sleep(self._outage.attempt_failed(error))
+                    continue
+                self._outage.attempt_succeeded()
+                if published < self._batch_size:  # a full batch: more may be waiting
+                    await self._commits.wait(self._poll_interval)
+        finally:
+            await self._commits.close()
+            await self._publisher.close()
+
+    async def publish_batch(self) -> int:
+        """Publish the next batch in one transaction; return how many messages it held."""
+        await self._publisher.ready()
+        async with self._database.transaction() as session:
+            batch = await claim_batch(session, self._batch_size)
+            if not batch:
+                return 0
+            await self._publisher.publish(batch)
+            lags = await mark_published(session, batch)
+        self.metrics.record_published(lags)
+        return len(batch)
+
+    async def _count_and_clean(self) -> None:
+        """Refresh `outbox_pending` and delete rows past retention, at most once a second."""
+        now = time.monotonic()
+        if now < self._next_housekeeping:
+            return
+        self._next_housekeeping = now + HOUSEKEEPING_INTERVAL
+        # Quietly: an unreachable database is reported by the batch's own attempt.
+        with suppress(*RELAY_FAILURES):
+            async with self._database.transaction() as session:
+                self.metrics.pending.set(await count_unpublished(session))
+                await delete_published(session, older_than=self._retention, limit=CLEANUP_BATCH)

@@ -1,0 +1,46 @@
+"""The relay's Prometheus instruments, registered on its service's registry.
+
+Read together: `outbox_pending` that only grows while `outbox_publish_failures_total`
+climbs is Kafka (or the relay) down; a high `outbox_publish_lag_seconds` with no failures
+is a relay that cannot keep up (more relays, bigger batches).
+"""
+
+from collections.abc import Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+# Seconds, up to five minutes: an outage's backlog still lands in a bucket of its own.
+LAG_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+
+
+class RelayMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+        self.pending = Gauge(
+            "outbox_pending",
+            "Outbox rows not yet published, counted once a second or once per poll interval.",
+            registry=registry,
+        )
+        self.publish_lag = Histogram(
+            "outbox_publish_lag_seconds",
+            "From an outbox row being written to Kafka acknowledging it.",
+            buckets=LAG_BUCKETS,
+            registry=registry,
+        )
+        self.published = Counter(
+            "outbox_published_total",
+            "Outbox rows published to Kafka and marked published, by topic.",
+            ["topic"],
+            registry=registry,
+        )
+        self.publish_failures = Counter(
+            "outbox_publish_failures_total",
+            "Batches that could not be published or marked (rolled back, to be retried).",
+            registry=registry,
+        )
+
+    def record_published(self, lags: Iterable[tuple[str, float]]) -> None:
+        """Count each (topic, lag in seconds) of a batch that committed."""
+        for topic, lag in lags:
+            self.published.labels(topic).inc()
+            self.publish_lag.observe(lag)

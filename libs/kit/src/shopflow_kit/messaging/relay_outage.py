@@ -1,0 +1,65 @@
+"""How the relay rides out Kafka or PostgreSQL being away: back off, and say so twice.
+
+Each failed attempt waits a random time below a ceiling that doubles up to a cap ("full
+jitter"), so relays that failed together do not retry together. The log says when an
+outage begins and when it ends, not once per attempt: a broker down for an hour is two lines.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+
+from aiokafka.errors import KafkaError
+
+logger = logging.getLogger(__name__)
+
+
+class Outage:
+    """The relay's run of consecutive failed attempts, if any."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        first_backoff: float = 0.1,
+        max_backoff: float = 30.0,
+        draw: Callable[[float, float], float] = random.uniform,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self.first_backoff = first_backoff
+        self.max_backoff = max_backoff
+        self.failed_attempts = 0
+        self._draw = draw
+        self._clock = clock
+        self._began = 0.0
+
+    def attempt_failed(self, error: BaseException) -> float:
+        """Record a failed attempt; return the seconds to wait before the next one."""
+        if self.failed_attempts == 0:
+            self._began = self._clock()
+            logger.warning(
+                "%s cannot publish, %s unavailable (%r): rows stay in the outbox, retrying",
+                self.name,
+                _blamed(error),
+                error,
+            )
+        self.failed_attempts += 1
+        ceiling = self.first_backoff * 2 ** (self.failed_attempts - 1)
+        return self._draw(0.0, min(ceiling, self.max_backoff))
+
+    def attempt_succeeded(self) -> None:
+        if self.failed_attempts:
+            logger.info(
+                "%s publishes again, after %.1f s and %d failed attempts",
+                self.name,
+                self._clock() - self._began,
+                self.failed_attempts,
+            )
+        self.failed_attempts = 0
+
+
+def _blamed(error: BaseException) -> str:
+    # A publish that timed out waited on Kafka's acknowledgements.
+    return "Kafka" if isinstance(error, KafkaError | TimeoutError) else "PostgreSQL"

@@ -1,0 +1,87 @@
+"""A service on the bus in one call, and the one way to put a message on it.
+
+    metadata_tables(Base.metadata)              # outbox + processed_messages, for migrations
+    jobs = messaging_jobs(database, settings, service="inventory", handlers=handlers,
+                          consumes=[settings.topics.inventory_commands], registry=...)
+    create_app(settings, ..., background=jobs)
+
+Handlers answer with `reply(session, topic, message, to=envelope)`; other code publishes
+with `publish(...)`. Both only write to the outbox, in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shopflow_kit.background import BackgroundJob
+from shopflow_kit.db import Database
+from shopflow_kit.messaging.consumer import MessageConsumer
+from shopflow_kit.messaging.consumer_dispatch import Handler
+from shopflow_kit.messaging.envelope import Envelope, Message
+from shopflow_kit.messaging.inbox import processed_messages_table
+from shopflow_kit.messaging.outbox import add_to_outbox, outbox_table
+from shopflow_kit.messaging.relay import OutboxRelay
+
+if TYPE_CHECKING:  # settings imports the topic names from this package
+    from shopflow_kit.settings import MessagingSettings
+
+
+def metadata_tables(metadata: MetaData, *, outbox: bool = True, inbox: bool = True) -> None:
+    """Add the messaging tables a service needs to its own metadata."""
+    if outbox:
+        outbox_table(metadata)
+    if inbox:
+        processed_messages_table(metadata)
+
+
+async def publish(
+    session: AsyncSession,
+    topic: str,
+    message: Message,
+    *,
+    correlation_id: str,
+    cause: Envelope | None = None,
+) -> Envelope:
+    """Put `message` in the outbox, keyed by its correlation id (the order id)."""
+    envelope = Envelope.wrap(message, correlation_id=correlation_id, cause=cause)
+    await add_to_outbox(session, topic=topic, key=correlation_id, envelope=envelope)
+    return envelope
+
+
+async def reply(session: AsyncSession, topic: str, message: Message, *, to: Envelope) -> Envelope:
+    """Answer the message in `to`: same correlation id, caused by it."""
+    return await publish(session, topic, message, correlation_id=to.correlation_id, cause=to)
+
+
+def messaging_jobs(
+    database: Database,
+    settings: MessagingSettings,
+    *,
+    service: str,
+    registry: CollectorRegistry,
+    handlers: Mapping[type[Message], Handler] | None = None,
+    consumes: Iterable[str] = (),
+    publishes: bool = True,
+) -> dict[str, BackgroundJob]:
+    """The background jobs of a service on the bus: its outbox relay (if it publishes)
+    and its consumer (if it handles messages), each a readiness check under its name."""
+    jobs: dict[str, BackgroundJob] = {}
+    if publishes:
+        relay = OutboxRelay(database, settings.kafka_bootstrap_servers, registry=registry)
+        jobs["outbox-relay"] = relay.run
+    if handlers:
+        consumer = MessageConsumer(
+            database,
+            settings.kafka_bootstrap_servers,
+            group_id=settings.topics.group(service),
+            topics=consumes,
+            handlers=handlers,
+            registry=registry,
+        )
+        jobs["consumer"] = consumer.run
+    return jobs

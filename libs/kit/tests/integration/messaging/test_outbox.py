@@ -1,0 +1,130 @@
+"""The outbox as data on a real PostgreSQL: written in the caller's transaction, claimed by key."""
+
+import asyncio
+from datetime import timedelta
+
+import asyncpg
+import pytest
+from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shopflow_kit.db import Database, service_metadata
+from shopflow_kit.messaging import Envelope, Message
+from shopflow_kit.messaging.outbox import OUTBOX_CHANNEL, add_to_outbox, outbox_table
+from shopflow_kit.messaging.relay_batch import claim_batch, delete_published, mark_published
+
+pytestmark = pytest.mark.integration
+
+METADATA = service_metadata()
+OUTBOX = outbox_table(METADATA)
+TOPIC = "shopflow.order.events"  # rows only: nothing is sent to Kafka here
+
+
+class OrderNoted(Message):
+    n: int
+
+
+@pytest.fixture
+async def database(database_with) -> Database:
+    return await database_with(METADATA)
+
+
+def noted(key: str, n: int) -> Envelope:
+    return Envelope.wrap(OrderNoted(n=n), correlation_id=key)
+
+
+async def write_interleaved(database: Database, keys: str, rounds: int) -> None:
+    """`rounds` messages per key, in the order a1 b1 c1 a2 b2 c2 … for keys "abc"."""
+    async with database.transaction() as session:
+        for n in range(rounds):
+            for key in keys:
+                await add_to_outbox(session, topic=TOPIC, key=key, envelope=noted(key, n))
+
+
+async def add_then_roll_back(database: Database, envelope: Envelope) -> None:
+    """What a request that failed after writing its message leaves behind: nothing."""
+    async with AsyncSession(database.engine) as session:
+        await add_to_outbox(session, topic=TOPIC, key=envelope.correlation_id, envelope=envelope)
+        await session.rollback()
+
+
+async def test_a_message_is_in_the_outbox_only_if_its_transaction_commits(database):
+    kept = noted("order-1", 0)
+    await add_then_roll_back(database, noted("order-2", 0))
+    async with database.transaction() as session:
+        await add_to_outbox(session, topic=TOPIC, key="order-1", envelope=kept)
+
+    async with database.transaction() as session:
+        [row] = (await session.execute(select(OUTBOX))).all()
+    assert (row.id, row.topic, row.key, row.type) == (
+        kept.message_id,
+        TOPIC,
+        "order-1",
+        "OrderNoted",
+    )
+    assert Envelope.model_validate(row.envelope) == kept
+    assert row.published_at is None
+
+
+async def test_the_relays_hear_of_a_commit_and_never_of_a_rollback(database):
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    url = database.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    listener = await asyncpg.connect(url)
+    await listener.add_listener(OUTBOX_CHANNEL, lambda *args: heard.put_nowait(args[-1]))
+    try:
+        await add_then_roll_back(database, noted("order-1", 0))
+        async with database.transaction() as session:  # notifications arrive in commit order
+            await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}, 'after the rollback'"))
+        async with database.transaction() as session:
+            await add_to_outbox(session, topic=TOPIC, key="order-1", envelope=noted("order-1", 1))
+            await add_to_outbox(session, topic=TOPIC, key="order-2", envelope=noted("order-2", 0))
+
+        async with asyncio.timeout(10):
+            assert [await heard.get(), await heard.get()] == ["after the rollback", ""]
+        assert heard.empty(), "one wake-up per transaction, however many rows it wrote"
+    finally:
+        await listener.close()
+
+
+async def test_a_claim_takes_each_key_from_its_oldest_unpublished_row_in_order(database):
+    await write_interleaved(database, "abc", rounds=3)
+    async with database.transaction() as session:
+        batch = await claim_batch(session, batch_size=5)
+    assert [(m.key, Envelope.from_bytes(m.value).payload["n"]) for m in batch] == [
+        ("a", 0), ("b", 0), ("c", 0), ("a", 1), ("b", 1),
+    ]  # fmt: skip
+
+
+async def test_a_key_whose_oldest_row_another_claim_holds_is_skipped_whole(database):
+    await write_interleaved(database, "abc", rounds=3)
+    async with database.transaction() as first, database.transaction() as second:
+        held = await claim_batch(first, batch_size=2)  # a1 b1: keys a and b are held
+        rest = await claim_batch(second, batch_size=10)
+    assert {m.key for m in held} == {"a", "b"}
+    assert [(m.key, Envelope.from_bytes(m.value).payload["n"]) for m in rest] == [
+        ("c", 0), ("c", 1), ("c", 2),
+    ]  # fmt: skip
+
+
+async def test_marked_rows_are_never_claimed_again_and_report_their_lag(database):
+    await write_interleaved(database, "ab", rounds=2)
+    async with database.transaction() as session:
+        lags = await mark_published(session, await claim_batch(session, batch_size=3))
+    async with database.transaction() as session:
+        rest = await claim_batch(session, batch_size=10)
+    assert [topic for topic, _ in lags] == [TOPIC] * 3
+    assert all(lag >= 0 for _, lag in lags)
+    assert [(m.key, Envelope.from_bytes(m.value).payload["n"]) for m in rest] == [("b", 1)]
+
+
+async def test_the_clean_up_deletes_only_rows_published_longer_ago_than_the_retention(database):
+    await write_interleaved(database, "abc", rounds=1)
+    async with database.transaction() as session:
+        for key, published_at in (("a", func.now() - timedelta(days=2)), ("b", func.now())):
+            await session.execute(
+                update(OUTBOX).where(OUTBOX.c.key == key).values(published_at=published_at)
+            )
+        deleted = await delete_published(session, older_than=timedelta(days=1), limit=100)
+        left = (await session.scalars(select(OUTBOX.c.key).order_by(OUTBOX.c.seq))).all()
+    assert deleted == 1
+    assert left == ["b", "c"], "b was published just now, c not at all"
