@@ -11,13 +11,27 @@ MIGRATIONS = Path(shopflow_notification.__file__).parent / "migrations"
 
 
 @pytest.fixture(scope="module")
-def settings(migrated_database):
+def database_url(migrated_database):
+    return migrated_database("notification", MIGRATIONS)
+
+
+@pytest.fixture
+def settings(database_url, infra, bus_topics):
+    """On topics of the test's own, so that its consumer never takes the stack's events."""
     return NotificationSettings(
-        database_url=migrated_database("notification", MIGRATIONS), environment="test"
+        database_url=database_url,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        topic_prefix=bus_topics.prefix,
+        environment="test",
     )
 
 
 @pytest.fixture
-async def client(settings):
-    async with app_client(build(settings)) as client:
+def app(settings):
+    return build(settings)
+
+
+@pytest.fixture
+async def client(app):
+    async with app_client(app) as client:
         yield client

@@ -1,3 +1,4 @@
+import functools
 import uuid
 from pathlib import Path
 from typing import Annotated, Any
@@ -63,11 +64,15 @@ async def inventory():
 
 
 @pytest.fixture
-def settings(database_url, inventory):
+def settings(database_url, inventory, infra, bus_topics):
     return OrderSettings(
         database_url=database_url,
         inventory_url=inventory.url,
         inventory_policy=TEST_POLICY,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        topic_prefix=bus_topics.prefix,
+        # Long enough that no saga sends a command again unless a test asks for it.
+        saga_step_deadline_seconds=300,
         environment="test",
     )
 
@@ -85,11 +90,12 @@ def customer():
 
 
 @pytest.fixture
-def place(client, customer):
-    """Places an order: `await place({"MUG-1": 2})` (sku to quantity) as the test's
-    customer unless `customer_id` says otherwise, with a fresh key unless `key` is given."""
+def place_on(customer):
+    """Places an order through an app's client: `await place_on(client, {"MUG-1": 2})` (sku
+    to quantity) as the test's customer unless `customer_id` says otherwise, with a fresh
+    key unless `key` is given."""
 
-    async def place(quantities, *, customer_id=None, key=None):
+    async def place(client, quantities, *, customer_id=None, key=None):
         body = {
             "items": [{"sku": sku, "quantity": n} for sku, n in quantities.items()],
             "payment_method": "tok_visa",
@@ -101,3 +107,9 @@ def place(client, customer):
         return await client.post("/orders", json=body, headers=headers)
 
     return place
+
+
+@pytest.fixture
+def place(client, place_on):
+    """`place_on` the test's app: `await place({"MUG-1": 2})`."""
+    return functools.partial(place_on, client)

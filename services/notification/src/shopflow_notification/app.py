@@ -2,15 +2,30 @@
 
 from fastapi import FastAPI
 
-from shopflow_kit import Database, create_app
-from shopflow_notification import api
+from shopflow_kit import Database, ServiceMetrics, create_app
+from shopflow_kit.messaging.wiring import messaging_jobs
+from shopflow_notification import api, events
 from shopflow_notification.settings import NotificationSettings
 
 
 def build(settings: NotificationSettings) -> FastAPI:
+    metrics = ServiceMetrics()
+    database = Database(settings.database_url)
+    # It only listens: a consumer of the order events, no outbox relay.
+    bus = messaging_jobs(
+        database,
+        settings,
+        service="notification",
+        registry=metrics.registry,
+        handlers=events.HANDLERS,
+        consumes=[settings.topics.order_events],
+        publishes=False,
+    )
     return create_app(
         settings,
         title="ShopFlow notification service",
         routers=[api.router],
-        database=Database(settings.database_url),
+        database=database,
+        metrics=metrics,
+        background=bus,
     )

@@ -1,4 +1,4 @@
-"""What the service owns: one row per notification sent."""
+"""What the service owns: one row per notification sent, and the inbox of the events it handled."""
 
 import enum
 import uuid
@@ -8,10 +8,14 @@ from sqlalchemy import DateTime, Enum, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopflow_kit import service_metadata
+from shopflow_kit.messaging.wiring import metadata_tables
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
+
+
+metadata_tables(Base.metadata, outbox=False)  # `processed_messages` only: it publishes nothing
 
 
 class NotificationKind(enum.StrEnum):

@@ -1,11 +1,11 @@
-"""Configuration, from NOTIFICATION_* environment variables."""
+"""Configuration, from NOTIFICATION_* environment variables and the stack's SHOPFLOW_* ones."""
 
 from pydantic_settings import SettingsConfigDict
 
-from shopflow_kit import ServiceSettings
+from shopflow_kit.settings import MessagingSettings
 
 
-class NotificationSettings(ServiceSettings):
+class NotificationSettings(MessagingSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATION_")
 
     service_name: str = "notification"

@@ -4,11 +4,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit import CustomerId, DbSession, Problem, documented_problems
 from shopflow_order import repository, service
 from shopflow_order.headers import IdempotencyKeyHeader
 from shopflow_order.inventory import Inventory
+from shopflow_order.models import Order, OrderStatus
+from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.pagination import InvalidCursorError, OrderCursor
 from shopflow_order.problems import (
     INVENTORY_FAILED,
@@ -17,7 +20,7 @@ from shopflow_order.problems import (
     UNAUTHENTICATED,
     refusals_as_problems,
 )
-from shopflow_order.schemas import OrderCreate, OrderPage, OrderRead
+from shopflow_order.schemas import OrderCreate, OrderDetails, OrderPage, OrderRead
 
 router = APIRouter(prefix="/orders", tags=["orders"])
 
@@ -27,10 +30,22 @@ def _inventory(request: Request) -> Inventory:
     return inventory
 
 
+def _orchestrator(request: Request) -> Orchestrator:
+    orchestrator: Orchestrator = request.app.state.orchestrator
+    return orchestrator
+
+
+OrchestratorDep = Annotated[Orchestrator, Depends(_orchestrator)]
+
+
+async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Order) -> OrderDetails:
+    return OrderDetails.of(order, await orchestrator.history(session, order.id))
+
+
 @router.post(
     "",
     status_code=202,
-    response_model=OrderRead,
+    response_model=OrderDetails,
     summary="Place an order (PENDING until the saga confirms or cancels it)",
     response_description="The order, PENDING; a replay answers the order its key placed.",
     responses={
@@ -54,12 +69,13 @@ async def place_order(
     key: IdempotencyKeyHeader,
     session: DbSession,
     inventory: Annotated[Inventory, Depends(_inventory)],
+    orchestrator: OrchestratorDep,
     response: Response,
-) -> OrderRead:
+) -> OrderDetails:
     with refusals_as_problems():
-        order = await service.place_order(session, inventory, customer_id, key, body)
+        order = await service.place_order(session, inventory, orchestrator, customer_id, key, body)
     response.headers["Location"] = f"/orders/{order.id}"
-    return OrderRead.model_validate(order)
+    return await _details(session, orchestrator, order)
 
 
 @router.get(
@@ -92,29 +108,41 @@ async def list_orders(
 
 @router.get(
     "/{order_id}",
-    response_model=OrderRead,
+    response_model=OrderDetails,
     responses=documented_problems(UNAUTHENTICATED, {404: "order-not-found"}, MALFORMED_INPUT),
-    summary="One of the customer's orders",
+    summary="One of the customer's orders, with its saga's history",
 )
-async def get_order(order_id: uuid.UUID, customer_id: CustomerId, session: DbSession) -> OrderRead:
+async def get_order(
+    order_id: uuid.UUID, customer_id: CustomerId, session: DbSession, orchestrator: OrchestratorDep
+) -> OrderDetails:
     with refusals_as_problems():
         order = await service.customer_order(session, customer_id, order_id)
-    return OrderRead.model_validate(order)
+    return await _details(session, orchestrator, order)
 
 
 @router.post(
     "/{order_id}/cancel",
-    response_model=OrderRead,
-    responses=documented_problems(
-        UNAUTHENTICATED,
-        {404: "order-not-found", 409: "order-already-confirmed"},
-        MALFORMED_INPUT,
-    ),
+    response_model=OrderDetails,
+    responses={
+        202: {"model": OrderDetails, "description": "Accepted: PENDING while the saga undoes."},
+        **documented_problems(
+            UNAUTHENTICATED,
+            {404: "order-not-found", 409: "order-already-confirmed"},
+            MALFORMED_INPUT,
+        ),
+    },
     summary="Cancel an order that is not confirmed yet (idempotent)",
+    response_description="The order, already CANCELLED.",
 )
 async def cancel_order(
-    order_id: uuid.UUID, customer_id: CustomerId, session: DbSession
-) -> OrderRead:
+    order_id: uuid.UUID,
+    customer_id: CustomerId,
+    session: DbSession,
+    orchestrator: OrchestratorDep,
+    response: Response,
+) -> OrderDetails:
     with refusals_as_problems():
-        order = await service.cancel_order(session, customer_id, order_id)
-    return OrderRead.model_validate(order)
+        order = await service.cancel_order(session, orchestrator, customer_id, order_id)
+    if order.status is OrderStatus.PENDING:
+        response.status_code = 202  # accepted: the saga compensates at its next step
+    return await _details(session, orchestrator, order)

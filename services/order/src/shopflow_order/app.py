@@ -3,24 +3,41 @@
 from fastapi import FastAPI
 
 from shopflow_kit import Database, ServiceMetrics, create_app
+from shopflow_kit.messaging.wiring import messaging_jobs
 from shopflow_order import api
+from shopflow_order.deadlines import DeadlineSweeper
 from shopflow_order.inventory import Inventory
+from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.settings import OrderSettings
 
 
 def build(settings: OrderSettings) -> FastAPI:
     metrics = ServiceMetrics()
+    database = Database(settings.database_url)
     inventory = Inventory(
         settings.inventory_url, settings.inventory_policy, registry=metrics.registry
+    )
+    orchestrator = Orchestrator(settings)
+    sweeper = DeadlineSweeper(database, orchestrator, interval=settings.saga_sweep_interval_seconds)
+    # The outbox relay sends the saga's commands and events; the consumer takes the replies.
+    bus = messaging_jobs(
+        database,
+        settings,
+        service="order",
+        registry=metrics.registry,
+        handlers=orchestrator.handlers(),
+        consumes=[settings.topics.inventory_events, settings.topics.payment_events],
     )
     # Inventory is not a readiness check: without it orders can still be read and cancelled.
     app = create_app(
         settings,
         title="ShopFlow order service",
         routers=[api.router],
-        database=Database(settings.database_url),
+        database=database,
         metrics=metrics,
+        background={**bus, "saga-deadlines": sweeper.run},
         on_shutdown=[inventory.aclose],
     )
     app.state.inventory = inventory
+    app.state.orchestrator = orchestrator
     return app

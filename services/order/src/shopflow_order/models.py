@@ -1,4 +1,5 @@
-"""What the service owns: orders, their lines, and the idempotency keys that placed them."""
+"""What the service owns: orders, their lines, the idempotency keys that placed them, and
+(from the kit) the place-order sagas and the outbox and inbox of its messages."""
 
 import enum
 import uuid
@@ -18,10 +19,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shopflow_kit.db import NAMING_CONVENTION
+from shopflow_kit.messaging.wiring import metadata_tables
+from shopflow_kit.saga import saga_tables
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+saga_tables(Base.metadata)  # `sagas` and `saga_history`: one saga per order, keyed by its id
+metadata_tables(Base.metadata)  # `outbox` for the commands and events, `processed_messages`
 
 
 class OrderStatus(enum.StrEnum):

@@ -51,12 +51,10 @@ async def order(session: AsyncSession, order_id: uuid.UUID) -> Order:
 
 
 async def customer_order(
-    session: AsyncSession, customer_id: str, order_id: uuid.UUID, *, for_update: bool = False
+    session: AsyncSession, customer_id: str, order_id: uuid.UUID
 ) -> Order | None:
     """The order if it is this customer's: another customer's order is as good as absent."""
     statement = select(Order).where(Order.id == order_id, Order.customer_id == customer_id)
-    if for_update:
-        statement = statement.with_for_update()
     return (await session.execute(statement)).scalar_one_or_none()
 
 

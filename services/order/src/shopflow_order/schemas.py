@@ -4,12 +4,13 @@ import hashlib
 import json
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shopflow_order.models import CancellationReason, OrderStatus
+from shopflow_order.models import CancellationReason, Order, OrderStatus
 
 # Inventory's sku format: anything else could never name a product.
 Sku = Annotated[str, Field(pattern=r"^[A-Z0-9-]{3,32}$", examples=["MUG-001"])]
@@ -69,7 +70,7 @@ class OrderLineRead(BaseModel):
 
 
 class OrderRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(from_attributes=True, populate_by_name=True)
 
     id: uuid.UUID
     status: OrderStatus
@@ -81,8 +82,29 @@ class OrderRead(BaseModel):
     updated_at: datetime
 
 
+class SagaEventRead(BaseModel):
+    """A line of the saga's history: when, at which step, what happened."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: datetime
+    step: str = Field(examples=["charge_payment"])
+    event: str = Field(examples=["PaymentCharged"])
+
+
+class OrderDetails(OrderRead):
+    """One order, with the history of the saga that confirms or cancels it."""
+
+    saga: list[SagaEventRead] = Field(description="Oldest first.")
+
+    @classmethod
+    def of(cls, order: Order, history: Sequence[Any]) -> "OrderDetails":
+        summary = OrderRead.model_validate(order)
+        return cls(**dict(summary), saga=[SagaEventRead.model_validate(row) for row in history])
+
+
 class OrderPage(BaseModel):
-    orders: list[OrderRead] = Field(description="Newest first.")
+    orders: list[OrderRead] = Field(description="Newest first; GET /orders/{id} adds the saga.")
     next: str | None = Field(
         description="Pass as `before` for the next page; null on the last page."
     )

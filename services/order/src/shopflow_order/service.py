@@ -11,19 +11,25 @@ from shopflow_order.errors import (
     OrderNotFoundError,
 )
 from shopflow_order.inventory import Inventory
-from shopflow_order.models import CancellationReason, IdempotencyKey, Order, OrderStatus
+from shopflow_order.models import IdempotencyKey, Order
+from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.pricing import priced_order
 from shopflow_order.schemas import OrderCreate
 
 
 async def place_order(
-    session: AsyncSession, inventory: Inventory, customer_id: str, key: str, request: OrderCreate
+    session: AsyncSession,
+    inventory: Inventory,
+    orchestrator: Orchestrator,
+    customer_id: str,
+    key: str,
+    request: OrderCreate,
 ) -> Order:
     """A PENDING order for `request`, placed once per customer and `Idempotency-Key`.
 
-    The key, the order and its lines commit together (the saga's instance and first
-    command will join them): a replay of the same request returns the order the key
-    placed, without asking inventory again.
+    The key, the order, its lines, its saga and the saga's first command commit
+    together: a replay of the same request returns the order the key placed, without
+    asking inventory again or starting a second saga.
     """
     fingerprint = request.fingerprint()
     claim = await repository.idempotency_key(session, customer_id, key)
@@ -38,6 +44,7 @@ async def place_order(
         # A concurrent request with this key committed first: this one is its replay.
         return await _replayed(session, claim, fingerprint)
     await repository.add_order(session, order)
+    await orchestrator.start(session, order)
     return order
 
 
@@ -54,16 +61,17 @@ async def customer_order(session: AsyncSession, customer_id: str, order_id: uuid
     return order
 
 
-async def cancel_order(session: AsyncSession, customer_id: str, order_id: uuid.UUID) -> Order:
-    """The customer's cancellation: a PENDING order is CANCELLED, a CANCELLED one stays so."""
-    # Locked, so a saga step advancing the same order waits for this decision.
-    order = await repository.customer_order(session, customer_id, order_id, for_update=True)
-    if order is None:
-        raise OrderNotFoundError()
-    if order.status == OrderStatus.CONFIRMED:
+async def cancel_order(
+    session: AsyncSession, orchestrator: Orchestrator, customer_id: str, order_id: uuid.UUID
+) -> Order:
+    """The customer's cancellation, asked of the order's saga: it compensates at its next step.
+
+    Answers the order as it stands: still PENDING while the saga undoes what it did,
+    CANCELLED if it already was. Refused once the saga is past the point of no return.
+    """
+    order = await customer_order(session, customer_id, order_id)
+    if not await orchestrator.cancel(session, order.id):
         raise OrderAlreadyConfirmedError()
-    if order.status == OrderStatus.PENDING:
-        order.status = OrderStatus.CANCELLED
-        order.cancellation_reason = CancellationReason.CANCELLED_BY_CUSTOMER
-        await session.flush()
+    # Read again now that the saga is locked: a reply may have settled the order meanwhile.
+    await session.refresh(order)
     return order

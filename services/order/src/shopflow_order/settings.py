@@ -1,13 +1,13 @@
-"""Configuration, from ORDER_* environment variables (and the stack's SHOPFLOW_INVENTORY_URL)."""
+"""Configuration, from ORDER_* environment variables (and the stack's shared SHOPFLOW_* ones)."""
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shopflow_kit import ServiceSettings
+from shopflow_kit.settings import MessagingSettings
 from shopflow_kit.upstream import UpstreamPolicy
 
 
-class OrderSettings(ServiceSettings):
+class OrderSettings(MessagingSettings):
     model_config = SettingsConfigDict(env_prefix="ORDER_", populate_by_name=True)
 
     service_name: str = "order"
@@ -16,3 +16,8 @@ class OrderSettings(ServiceSettings):
     inventory_url: str = Field(validation_alias="SHOPFLOW_INVENTORY_URL")
     # ORDER_INVENTORY_POLICY='{"timeout_seconds": 2, "breaker_fail_max": 3}' tunes the calls.
     inventory_policy: UpstreamPolicy = UpstreamPolicy()
+    # The place-order saga: how long a step waits for its reply before sending its command
+    # again, how many sends before it gives up and compensates, how often deadlines are swept.
+    saga_step_deadline_seconds: float = Field(default=10, gt=0)
+    saga_max_attempts: int = Field(default=3, ge=1)
+    saga_sweep_interval_seconds: float = Field(default=0.5, gt=0)

@@ -1,75 +1,83 @@
+"""A customer's cancellation goes through the saga: accepted until payment is charged,
+carried out by compensating at the saga's next step, refused after."""
+
 import uuid
 
 import pytest
-from sqlalchemy import update
 
-from shopflow_kit import Database
-from shopflow_order.models import Order, OrderStatus
+from shopflow_contracts.inventory import (
+    CommitStock,
+    ReleaseStock,
+    ReserveStock,
+    StockReleased,
+    StockReserved,
+)
+from shopflow_contracts.order import OrderCancelled
+from shopflow_contracts.payment import ChargePayment, PaymentCharged
 
 pytestmark = pytest.mark.integration
 
 
-async def confirm(settings, order_id):
-    """What the saga will do once payment is charged."""
-    database = Database(settings.database_url)
-    try:
-        async with database.transaction() as session:
-            await session.execute(
-                update(Order).where(Order.id == order_id).values(status=OrderStatus.CONFIRMED)
-            )
-    finally:
-        await database.dispose()
+@pytest.fixture
+def cancel(client, customer):
+    async def post(order_id, customer_id=None):
+        headers = {"X-Customer-Id": customer_id or customer}
+        return await client.post(f"/orders/{order_id}/cancel", headers=headers)
+
+    return post
 
 
-async def test_a_pending_order_is_cancelled_by_its_customer(client, customer, inventory, place):
-    inventory.stock("MUG-1", 1999)
-    placed = (await place({"MUG-1": 1})).json()
-
-    response = await client.post(
-        f"/orders/{placed['id']}/cancel", headers={"X-Customer-Id": customer}
-    )
-
-    assert response.status_code == 200
-    assert response.json()["status"] == "CANCELLED"
-    assert response.json()["cancellation_reason"] == "cancelled_by_customer"
-    assert response.json()["updated_at"] > placed["updated_at"]
-    assert (
-        await client.get(f"/orders/{placed['id']}", headers={"X-Customer-Id": customer})
-    ).json() == response.json()
-
-
-async def test_cancelling_twice_answers_the_cancelled_order(client, customer, inventory, place):
+async def test_cancelling_while_reserving_releases_the_stock_then_cancels(
+    inventory, place, bus, cancel, settled, sent
+):
     inventory.stock("MUG-1", 1999)
     order_id = (await place({"MUG-1": 1})).json()["id"]
-    first = await client.post(f"/orders/{order_id}/cancel", headers={"X-Customer-Id": customer})
+    reserve = await bus.next(order_id, ReserveStock)
 
-    second = await client.post(f"/orders/{order_id}/cancel", headers={"X-Customer-Id": customer})
+    first = await cancel(order_id)
+    second = await cancel(order_id)
+    await bus.answer(reserve, StockReserved(order_id=order_id))
+    release = await bus.next(order_id, ReleaseStock)
+    await bus.answer(release, StockReleased(order_id=order_id))
 
-    assert second.status_code == 200
+    assert first.status_code == second.status_code == 202
+    assert first.json()["status"] == "PENDING"
+    assert first.json()["saga"][-1]["event"] == "cancel requested"
     assert second.json() == first.json()
+    assert await settled(order_id) == ("CANCELLED", "cancelled_by_customer")
+    assert (await bus.next(order_id, OrderCancelled)).payload["reason"] == "cancelled_by_customer"
+    assert await sent(order_id) == ["ReserveStock", "ReleaseStock", "OrderCancelled"]
+    again = await cancel(order_id)
+    assert again.status_code == 200
+    assert again.json()["status"] == "CANCELLED"
 
 
-async def test_a_confirmed_order_cannot_be_cancelled(client, customer, settings, inventory, place):
+async def test_a_charged_order_cannot_be_cancelled(client, customer, inventory, place, bus, cancel):
     inventory.stock("MUG-1", 1999)
     order_id = (await place({"MUG-1": 1})).json()["id"]
-    await confirm(settings, uuid.UUID(order_id))
+    await bus.answer(await bus.next(order_id, ReserveStock), StockReserved(order_id=order_id))
+    charged = PaymentCharged(
+        order_id=order_id, payment_id=uuid.uuid4(), amount=1999, currency="EUR"
+    )
+    await bus.answer(await bus.next(order_id, ChargePayment), charged)
+    await bus.next(order_id, CommitStock)  # past the point of no return
 
-    response = await client.post(f"/orders/{order_id}/cancel", headers={"X-Customer-Id": customer})
+    response = await cancel(order_id)
 
     assert response.status_code == 409
     assert response.json()["type"].endswith("/order-already-confirmed")
-    assert (await client.get(f"/orders/{order_id}", headers={"X-Customer-Id": customer})).json()[
-        "status"
-    ] == "CONFIRMED"
+    order = await client.get(f"/orders/{order_id}", headers={"X-Customer-Id": customer})
+    assert order.json()["status"] == "CONFIRMED"
 
 
-async def test_another_customers_order_cannot_be_cancelled(client, customer, inventory, place):
+async def test_another_customers_order_cannot_be_cancelled(
+    client, customer, inventory, place, cancel
+):
     inventory.stock("MUG-1", 1999)
     order_id = (await place({"MUG-1": 1})).json()["id"]
 
-    response = await client.post(f"/orders/{order_id}/cancel", headers={"X-Customer-Id": "mallory"})
+    response = await cancel(order_id, customer_id="mallory")
 
     assert response.status_code == 404
-    assert (await client.get(f"/orders/{order_id}", headers={"X-Customer-Id": customer})).json()[
-        "status"
-    ] == "PENDING"
+    order = await client.get(f"/orders/{order_id}", headers={"X-Customer-Id": customer})
+    assert order.json()["saga"][-1]["event"] == "ReserveStock sent"

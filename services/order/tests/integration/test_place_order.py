@@ -23,12 +23,15 @@ async def test_an_order_is_placed_pending_at_inventory_prices(client, customer, 
     assert (order["total"], order["currency"]) == (4498, "EUR")
     assert order["cancellation_reason"] is None
     assert "payment_method" not in order
+    assert [(h["step"], h["event"]) for h in order["saga"]] == [
+        ("reserve_stock", "ReserveStock sent")
+    ]
     fetched = await client.get(response.headers["location"], headers={"X-Customer-Id": customer})
     assert fetched.json() == order
 
 
 async def test_a_replay_returns_the_same_order_without_asking_inventory_again(
-    client, customer, inventory, place
+    client, customer, inventory, place, sent
 ):
     inventory.stock("MUG-1", 1999)
     first = await place({"MUG-1": 1}, key="order-42")
@@ -52,6 +55,7 @@ async def test_a_replay_returns_the_same_order_without_asking_inventory_again(
     assert len(inventory.lookups) == 1
     listed = await client.get("/orders", headers={"X-Customer-Id": customer})
     assert len(listed.json()["orders"]) == 1
+    assert await sent(first.json()["id"]) == ["ReserveStock"]  # one saga, started once
 
 
 async def test_a_key_reused_for_a_different_request_is_refused(inventory, place):
@@ -74,7 +78,9 @@ async def test_keys_belong_to_one_customer(inventory, place):
     assert theirs.json()["id"] != mine.json()["id"]
 
 
-async def test_concurrent_requests_with_one_key_place_one_order(client, customer, inventory, place):
+async def test_concurrent_requests_with_one_key_place_one_order(
+    client, customer, inventory, place, sent
+):
     inventory.stock("MUG-1", 1999)
 
     responses = await asyncio.gather(*(place({"MUG-1": 1}, key="double-click") for _ in range(10)))
@@ -83,3 +89,4 @@ async def test_concurrent_requests_with_one_key_place_one_order(client, customer
     assert len({r.json()["id"] for r in responses}) == 1
     listed = await client.get("/orders", headers={"X-Customer-Id": customer})
     assert len(listed.json()["orders"]) == 1
+    assert await sent(responses[0].json()["id"]) == ["ReserveStock"]
