@@ -16,15 +16,29 @@ MIGRATIONS = Path(shopflow_inventory.__file__).parent / "migrations"
 
 
 @pytest.fixture(scope="module")
-def settings(migrated_database):
+def database_url(migrated_database):
+    return migrated_database("inventory", MIGRATIONS)
+
+
+@pytest.fixture
+def settings(database_url, infra, bus_topics):
+    """On topics of the test's own, so that its consumer never takes the stack's commands."""
     return InventorySettings(
-        database_url=migrated_database("inventory", MIGRATIONS), environment="test"
+        database_url=database_url,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        topic_prefix=bus_topics.prefix,
+        environment="test",
     )
 
 
 @pytest.fixture
-async def client(settings):
-    async with app_client(build(settings)) as client:
+def app(settings):
+    return build(settings)
+
+
+@pytest.fixture
+async def client(app):
+    async with app_client(app) as client:
         yield client
 
 
@@ -35,9 +49,9 @@ def admin():
 
 
 @pytest.fixture
-async def database(settings):
+async def database(database_url):
     # Room for every transaction of the concurrency tests to be open at once.
-    database = Database(settings.database_url, pool_size=60)
+    database = Database(database_url, pool_size=60)
     yield database
     await database.dispose()
 

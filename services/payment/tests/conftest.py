@@ -1,4 +1,5 @@
-"""The payment service on its own database, calling the real provider simulator over HTTP."""
+"""The payment service on its own database and Kafka topics, calling the real provider
+simulator over HTTP."""
 
 import uuid
 from pathlib import Path
@@ -90,11 +91,14 @@ def policy():
 
 
 @pytest.fixture
-def settings(database_url, simulator, policy):
+def settings(database_url, simulator, policy, infra, bus_topics):
+    """On topics of the test's own, so that its consumer never takes the stack's commands."""
     return PaymentSettings(
         database_url=database_url,
         provider_url=simulator.url,
         provider_policy=policy,
+        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
+        topic_prefix=bus_topics.prefix,
         environment="test",
     )
 

@@ -1,4 +1,4 @@
-"""What each stock operation answers: the events it will publish once messaging arrives.
+"""What each stock operation answers; `handlers` turns it into the event it publishes.
 
 An operation asked again answers the same event as the first time, so a redelivered
 command gets the same reply without a second effect.

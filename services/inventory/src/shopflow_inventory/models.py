@@ -13,10 +13,15 @@ from sqlalchemy import ARRAY, CheckConstraint, DateTime, Enum, ForeignKey, MetaD
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shopflow_kit.db import NAMING_CONVENTION
+from shopflow_kit.messaging.wiring import metadata_tables
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The outbox (replies waiting for the relay) and the inbox (commands already handled).
+metadata_tables(Base.metadata)
 
 
 class ReservationStatus(enum.StrEnum):

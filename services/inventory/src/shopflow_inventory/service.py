@@ -1,4 +1,4 @@
-"""Stock held for orders: the operations the inventory commands will trigger.
+"""Stock held for orders: the operations the inventory commands trigger.
 
 Each takes the caller's session and never commits, so a REST route or a message handler
 commits it together with whatever else it records. Each is idempotent per order id.

@@ -1,11 +1,11 @@
-"""Configuration, from INVENTORY_* environment variables."""
+"""Configuration, from INVENTORY_* environment variables (and the stack's Kafka)."""
 
 from pydantic_settings import SettingsConfigDict
 
-from shopflow_kit import ServiceSettings
+from shopflow_kit.settings import MessagingSettings
 
 
-class InventorySettings(ServiceSettings):
+class InventorySettings(MessagingSettings):
     model_config = SettingsConfigDict(env_prefix="INVENTORY_")
 
     service_name: str = "inventory"

@@ -1,28 +1,39 @@
-"""The payment service's app: what it serves and what it needs."""
+"""The payment service's app: what it serves, what it consumes, and what it needs."""
 
 from fastapi import FastAPI
 
 from shopflow_kit import Database, ServiceMetrics, create_app
+from shopflow_kit.messaging.wiring import messaging_jobs
 from shopflow_payment import api
+from shopflow_payment.handlers import PaymentCommands
 from shopflow_payment.provider import PaymentProvider
 from shopflow_payment.settings import PaymentSettings
 
 
 def build(settings: PaymentSettings) -> FastAPI:
     metrics = ServiceMetrics()
+    database = Database(settings.database_url)
     provider = PaymentProvider(
         settings.provider_url, settings.provider_policy, registry=metrics.registry
     )
-    # Readiness is the database alone, not the provider: while the PSP is down, payments can
-    # still be read and charges fail fast at the breaker, to be retried, so taking this
-    # instance out of rotation would only make things worse.
+    # Readiness is the database and the messaging jobs, not the provider: while the PSP is
+    # down, payments can still be read and charges fail fast at the breaker, to be retried,
+    # so taking this instance out of rotation would only make things worse.
     app = create_app(
         settings,
         title="ShopFlow payment service",
         routers=[api.router],
-        database=Database(settings.database_url),
+        database=database,
         metrics=metrics,
-        on_shutdown=[provider.aclose],
+        background=messaging_jobs(
+            database,
+            settings,
+            service="payment",
+            registry=metrics.registry,
+            handlers=PaymentCommands(provider, settings.topics).handlers(),
+            consumes=[settings.topics.payment_commands],
+        ),
+        on_shutdown=[provider.aclose],  # after the consumer has stopped using it
     )
     app.state.provider = provider
     return app

@@ -8,10 +8,15 @@ from sqlalchemy import BigInteger, DateTime, Enum, MetaData, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopflow_kit.db import NAMING_CONVENTION
+from shopflow_kit.messaging.wiring import metadata_tables
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# The outbox (replies waiting for the relay) and the inbox (commands already handled).
+metadata_tables(Base.metadata)
 
 
 class PaymentStatus(enum.StrEnum):

@@ -1,13 +1,13 @@
-"""Configuration, from PAYMENT_* environment variables (and the stack's provider URL)."""
+"""Configuration, from PAYMENT_* environment variables (and the stack's provider URL and Kafka)."""
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shopflow_kit import ServiceSettings
+from shopflow_kit.settings import MessagingSettings
 from shopflow_kit.upstream import UpstreamPolicy
 
 
-class PaymentSettings(ServiceSettings):
+class PaymentSettings(MessagingSettings):
     model_config = SettingsConfigDict(env_prefix="PAYMENT_", populate_by_name=True)
 
     service_name: str = "payment"

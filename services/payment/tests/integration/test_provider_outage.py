@@ -4,6 +4,7 @@ import asyncio
 
 import pytest
 
+from shopflow_contracts.payment import ChargePayment, PaymentCharged
 from shopflow_kit.upstream import UpstreamPolicy, UpstreamUnavailable
 from shopflow_payment.models import PaymentStatus
 
@@ -68,10 +69,27 @@ async def test_the_breaker_closes_by_itself_once_the_provider_is_back(
     assert len(await simulator.charges(order_id)) == 1
 
 
+async def test_a_charge_command_is_retried_through_an_outage_and_charged_once(
+    saga, retried, simulator, order_id
+):
+    await simulator.set_faults(outage=True)
+    await saga.send(
+        ChargePayment(order_id=order_id, amount=900, currency="EUR", payment_method="tok_visa")
+    )
+    await retried(ChargePayment)  # the provider answered 503: the consumer backs off
+
+    await simulator.set_faults()  # the provider is back before the retries run out
+
+    [charged] = await saga.replies(order_id)
+    assert isinstance(charged, PaymentCharged)
+    assert (charged.amount, charged.currency) == (900, "EUR")
+    assert len(await simulator.charges(order_id)) == 1
+
+
 async def test_the_service_stays_ready_while_the_provider_is_down(simulator, client):
     await simulator.set_faults(outage=True)
 
     response = await client.get("/readyz")
 
     assert response.status_code == 200
-    assert set(response.json()["checks"]) == {"database"}
+    assert set(response.json()["checks"]) == {"database", "consumer", "outbox-relay"}

@@ -1,0 +1,68 @@
+"""Test stand-ins for the other side of the bus: the orchestrator a service answers to.
+
+A service's integration tests send it commands as the order saga would and read its
+replies, on topics of their own (`bus_topics`), with the real broker in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import MetaData, func, select
+
+from shopflow_kit.db import Database
+from shopflow_kit.messaging.envelope import Envelope, Message, MessageTypes
+
+
+class OrchestratorStandIn:
+    """Sends commands keyed and correlated by their order id, and reads the replies."""
+
+    def __init__(
+        self,
+        producer: AIOKafkaProducer,
+        replies: AIOKafkaConsumer,
+        commands_topic: str,
+        events: Iterable[type[Message]],
+    ) -> None:
+        self._producer = producer
+        self._replies = replies
+        self._commands_topic = commands_topic
+        self._events = MessageTypes(events)
+        self.replied: defaultdict[str, list[Envelope]] = defaultdict(list)  # by correlation id
+
+    async def send(self, command: Message) -> Envelope:
+        """A new command (a new message id, as a resend has); its envelope."""
+        order_id = command.model_dump(mode="json")["order_id"]  # every command carries one
+        envelope = Envelope.wrap(command, correlation_id=str(order_id))
+        await self.deliver(envelope)
+        return envelope
+
+    async def deliver(self, envelope: Envelope) -> None:
+        """Put `envelope` on the commands topic; again, it is a redelivery."""
+        key = envelope.correlation_id.encode()
+        await self._producer.send_and_wait(self._commands_topic, envelope.to_bytes(), key=key)
+
+    async def replies(self, order_id: object, count: int = 1) -> list[Message]:
+        """The first `count` replies about the order, as messages, waiting for them."""
+        replied = self.replied[str(order_id)]
+        async with asyncio.timeout(30):
+            while len(replied) < count:
+                envelope = Envelope.from_bytes((await self._replies.getone()).value)
+                self.replied[envelope.correlation_id].append(envelope)
+        return [self._events.parse(envelope) for envelope in replied[:count]]
+
+
+async def outbox_drained(database: Database, metadata: MetaData) -> None:
+    """Wait until the relay has published every outbox row: a reply left behind would be
+    the next test's (same database) to publish, to topics deleted by then."""
+    outbox = metadata.tables["outbox"]
+    unpublished = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
+    async with asyncio.timeout(30):
+        while True:
+            async with database.transaction() as session:
+                if not await session.scalar(unpublished):
+                    return
+            await asyncio.sleep(0.05)  # the relay marks rows; nothing to await but the table

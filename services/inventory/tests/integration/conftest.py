@@ -1,0 +1,55 @@
+"""The bus as the order saga sees it: commands to the inventory service, its replies back."""
+
+import asyncio
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import select
+
+from shopflow_contracts.inventory import EVENTS
+from shopflow_inventory.models import Base
+from shopflow_kit.stand_ins import OrchestratorStandIn, outbox_drained
+
+OUTBOX = Base.metadata.tables["outbox"]
+
+
+@pytest.fixture
+async def saga(infra, bus_topics, client, database):
+    """The saga's side of the bus, with the service (`client`) running to answer it."""
+    servers = infra.kafka_bootstrap_servers
+    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all")
+    # No group: it reads every partition from the start and commits nothing.
+    replies = AIOKafkaConsumer(
+        bus_topics.inventory_events, bootstrap_servers=servers, auto_offset_reset="earliest"
+    )
+    async with producer, replies:
+        yield OrchestratorStandIn(producer, replies, bus_topics.inventory_commands, EVENTS)
+    await outbox_drained(database, Base.metadata)
+
+
+@pytest.fixture
+def consumed(app, bus_topics):
+    """`await consumed(ReserveStock, "duplicate")`: until the service's consumer has had
+    that outcome for such a command (its `messages_consumed_total`)."""
+
+    async def wait(command, outcome):
+        labels = {"topic": bus_topics.inventory_commands, "type": command.TYPE, "outcome": outcome}
+        registry = app.state.metrics.registry
+        async with asyncio.timeout(30):
+            # Polled: a metric has no event to await.
+            while not registry.get_sample_value("messages_consumed_total", labels):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+
+    return wait
+
+
+@pytest.fixture
+def replies_written(database):
+    """`await replies_written(order_id)`: the types of the replies in the outbox, in order."""
+
+    async def read(order_id):
+        statement = select(OUTBOX.c.type).where(OUTBOX.c.key == str(order_id))
+        async with database.transaction() as session:
+            return list(await session.scalars(statement.order_by(OUTBOX.c.seq)))
+
+    return read

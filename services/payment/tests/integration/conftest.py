@@ -1,0 +1,42 @@
+"""The bus as the order saga sees it: commands to the payment service, its replies back."""
+
+import asyncio
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from shopflow_contracts.payment import EVENTS
+from shopflow_kit.stand_ins import OrchestratorStandIn, outbox_drained
+from shopflow_payment.models import Base
+
+OUTBOX = Base.metadata.tables["outbox"]
+
+
+@pytest.fixture
+async def saga(infra, bus_topics, client, database):
+    """The saga's side of the bus, with the service (`client`) running to answer it."""
+    servers = infra.kafka_bootstrap_servers
+    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all")
+    # No group: it reads every partition from the start and commits nothing.
+    replies = AIOKafkaConsumer(
+        bus_topics.payment_events, bootstrap_servers=servers, auto_offset_reset="earliest"
+    )
+    async with producer, replies:
+        yield OrchestratorStandIn(producer, replies, bus_topics.payment_commands, EVENTS)
+    await outbox_drained(database, Base.metadata)
+
+
+@pytest.fixture
+def retried(app, bus_topics):
+    """`await retried(ChargePayment)`: until the service's consumer has failed such a command
+    transiently and is about to try it again (its `message_retries_total`)."""
+
+    async def wait(command):
+        labels = {"topic": bus_topics.payment_commands, "type": command.TYPE}
+        registry = app.state.metrics.registry
+        async with asyncio.timeout(30):
+            # Polled: a metric has no event to await.
+            while not registry.get_sample_value("message_retries_total", labels):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+
+    return wait
