@@ -21,13 +21,11 @@ def database_url(migrated_database):
 
 
 @pytest.fixture
-def settings(database_url, infra, bus_topics):
+def settings(database_url, on_test_bus):
     """On topics of the test's own, so that its consumer never takes the stack's commands."""
     return InventorySettings(
         database_url=database_url,
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        topic_prefix=bus_topics.prefix,
-        environment="test",
+        **on_test_bus,
     )
 
 

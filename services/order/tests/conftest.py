@@ -64,16 +64,14 @@ async def inventory():
 
 
 @pytest.fixture
-def settings(database_url, inventory, infra, bus_topics):
+def settings(database_url, inventory, on_test_bus):
     return OrderSettings(
         database_url=database_url,
         inventory_url=inventory.url,
         inventory_policy=TEST_POLICY,
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        topic_prefix=bus_topics.prefix,
         # Long enough that no saga sends a command again unless a test asks for it.
         saga_step_deadline_seconds=300,
-        environment="test",
+        **on_test_bus,
     )
 
 

@@ -91,15 +91,13 @@ def policy():
 
 
 @pytest.fixture
-def settings(database_url, simulator, policy, infra, bus_topics):
+def settings(database_url, simulator, policy, on_test_bus):
     """On topics of the test's own, so that its consumer never takes the stack's commands."""
     return PaymentSettings(
         database_url=database_url,
         provider_url=simulator.url,
         provider_policy=policy,
-        kafka_bootstrap_servers=infra.kafka_bootstrap_servers,
-        topic_prefix=bus_topics.prefix,
-        environment="test",
+        **on_test_bus,
     )
 
 

@@ -4,6 +4,8 @@
 - `running_server(app)`: the app served over real HTTP on a free loopback port;
 - `bus_topics`: a complete set of ShopFlow topics (commands, events, dead letters)
   under a prefix of the test's own, for `topic_prefix=bus_topics.prefix` in settings;
+- `on_test_bus`: the settings fields that put a service on those topics,
+  `OrderSettings(database_url=..., **on_test_bus)`;
 - `database_with`: `await database_with(metadata)`, a `Database` on a fresh database
   with those tables created (for the kit's own tests, which have no migrations);
 - `migrated_database(service, migrations)`: a fresh database on that service's real
@@ -91,6 +93,15 @@ async def bus_topics(infra: Infra, request: pytest.FixtureRequest) -> AsyncItera
         await admin.delete_topics(list(topics.all()))
     finally:
         await admin.close()
+
+
+@pytest.fixture
+def on_test_bus(infra: Infra, bus_topics: Topics) -> dict[str, str]:
+    return {
+        "kafka_bootstrap_servers": infra.kafka_bootstrap_servers,
+        "topic_prefix": bus_topics.prefix,
+        "environment": "test",
+    }
 
 
 @pytest.fixture
