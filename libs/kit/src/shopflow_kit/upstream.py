@@ -17,20 +17,18 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import httpx
 import pybreaker
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, PositiveFloat, PositiveInt
 from starlette.responses import JSONResponse
 
 from shopflow_kit.problems import Problem
 from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy, Send
+from shopflow_kit.upstream_telemetry import BreakerWatch, metrics_for
 
 logger = logging.getLogger(__name__)
-
-_BREAKER_OPEN_VALUE = {"closed": 0.0, "half-open": 0.5, "open": 1.0}  # by pybreaker state
 
 
 class UpstreamPolicy(BaseModel, frozen=True):
@@ -60,52 +58,6 @@ class UpstreamUnavailable(Problem):
     ) -> JSONResponse:
         retry_after = str(max(1, math.ceil(self.retry_after_seconds)))
         return super().response(instance, {"Retry-After": retry_after, **(headers or {})})
-
-
-class _UpstreamMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        by = ["upstream"]
-        doc = "Upstream calls, by outcome."
-        self.calls = Counter("upstream_requests_total", doc, [*by, "outcome"], registry=registry)
-        self.retries = Counter("upstream_retries_total", "Retries sent.", by, registry=registry)
-        doc = "Circuit breaker: 1 open, 0.5 half-open, 0 closed."
-        self.breaker_open = Gauge("upstream_breaker_open", doc, by, registry=registry)
-        doc = "Upstream call time, retries included."
-        self.duration = Histogram("upstream_request_duration_seconds", doc, by, registry=registry)
-
-
-_metrics_by_registry: WeakKeyDictionary[CollectorRegistry, _UpstreamMetrics] = WeakKeyDictionary()
-
-
-def _metrics_for(registry: CollectorRegistry) -> _UpstreamMetrics:
-    """The instruments on `registry`, shared by all upstreams of an app."""
-    if registry not in _metrics_by_registry:
-        _metrics_by_registry[registry] = _UpstreamMetrics(registry)
-    return _metrics_by_registry[registry]
-
-
-class _BreakerWatch(pybreaker.CircuitBreakerListener):
-    """Publishes the breaker's state changes; remembers when it last opened."""
-
-    def __init__(self, upstream_name: str, gauge: Gauge) -> None:
-        self.upstream_name = upstream_name
-        self.gauge = gauge.labels(upstream_name)
-        self.gauge.set(0)
-        self.opened_at = 0.0
-
-    def state_change(
-        self,
-        cb: pybreaker.CircuitBreaker,
-        old_state: pybreaker.CircuitBreakerState | None,
-        new_state: pybreaker.CircuitBreakerState,
-    ) -> None:
-        opened = new_state.name == pybreaker.STATE_OPEN
-        if opened:
-            self.opened_at = time.monotonic()
-        self.gauge.set(_BREAKER_OPEN_VALUE[new_state.name])
-        old = old_state.name if old_state else None
-        level = logging.WARNING if opened else logging.INFO
-        logger.log(level, "upstream %s circuit %s -> %s", self.upstream_name, old, new_state.name)
 
 
 class _NoAnswerError(Exception):
@@ -139,9 +91,9 @@ class Upstream:
         self._client = httpx.AsyncClient(
             base_url=base_url, timeout=timeout, limits=limits, transport=transport
         )
-        self._metrics = _metrics_for(registry if registry is not None else CollectorRegistry())
+        self._metrics = metrics_for(registry if registry is not None else CollectorRegistry())
         self._retries = Retries(policy.retries, self._metrics.retries.labels(name).inc)
-        self._watch = _BreakerWatch(name, self._metrics.breaker_open)
+        self._watch = BreakerWatch(name, self._metrics.breaker_open)
         self._breaker = pybreaker.CircuitBreaker(
             policy.breaker_fail_max,
             policy.breaker_reset_seconds,
