@@ -9,15 +9,15 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, CheckConstraint, DateTime, Enum, ForeignKey, MetaData, String, func
+from sqlalchemy import ARRAY, CheckConstraint, DateTime, Enum, ForeignKey, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shopflow_kit.db import NAMING_CONVENTION
+from shopflow_kit import service_metadata
 from shopflow_kit.messaging.wiring import metadata_tables
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 # The outbox (replies waiting for the relay) and the inbox (commands already handled).

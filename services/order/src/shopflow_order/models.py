@@ -12,19 +12,18 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
-    MetaData,
     String,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from shopflow_kit.db import NAMING_CONVENTION
+from shopflow_kit import service_metadata
 from shopflow_kit.messaging.wiring import metadata_tables
 from shopflow_kit.saga import saga_tables
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 saga_tables(Base.metadata)  # `sagas` and `saga_history`: one saga per order, keyed by its id

@@ -10,18 +10,17 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
-    MetaData,
     String,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shopflow_kit.db import NAMING_CONVENTION
+from shopflow_kit import service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class ChargeStatus(enum.StrEnum):
