@@ -10,8 +10,8 @@ that cannot be handled goes to `<topic>.dlq`, and its partition moves on.
     consumer = MessageConsumer(
         database,
         settings.kafka_bootstrap_servers,
-        group_id=consumer_group("inventory"),
-        topics=[INVENTORY_COMMANDS],
+        group_id=settings.topics.group("inventory"),
+        topics=[settings.topics.inventory_commands],
         handlers={ReserveStock: reserve_stock, ReleaseStock: release_stock},
         registry=metrics.registry,
     )

@@ -70,15 +70,5 @@ class Topics:
         return (*messages, *(dead_letter_topic(topic) for topic in messages))
 
 
-_STACK = Topics()
-commands_topic = _STACK.commands
-events_topic = _STACK.events
-consumer_group = _STACK.group
-
-INVENTORY_COMMANDS = _STACK.inventory_commands
-PAYMENT_COMMANDS = _STACK.payment_commands
-INVENTORY_EVENTS = _STACK.inventory_events
-PAYMENT_EVENTS = _STACK.payment_events
-ORDER_EVENTS = _STACK.order_events
-ALL_TOPICS = _STACK.all()
+ALL_TOPICS = Topics().all()
 """Every topic of the stack, dead-letter topics included: the stack creates these."""

@@ -2,23 +2,17 @@
 
 import pytest
 
-from shopflow_kit.messaging.topics import (
-    ALL_TOPICS,
-    Topics,
-    commands_topic,
-    consumer_group,
-    dead_letter_topic,
-    events_topic,
-)
+from shopflow_kit.messaging.topics import ALL_TOPICS, Topics, dead_letter_topic
 
 pytestmark = pytest.mark.unit
 
 
 def test_names_follow_the_convention():
-    assert commands_topic("inventory") == "shopflow.inventory.commands"
-    assert events_topic("order") == "shopflow.order.events"
+    stack = Topics()
+    assert stack.commands("inventory") == "shopflow.inventory.commands"
+    assert stack.events("order") == "shopflow.order.events"
     assert dead_letter_topic("shopflow.payment.commands") == "shopflow.payment.commands.dlq"
-    assert consumer_group("payment") == "shopflow.payment"
+    assert stack.group("payment") == "shopflow.payment"
 
 
 def test_the_stack_has_each_services_topics_and_a_dead_letter_topic_for_each():
