@@ -61,6 +61,14 @@ bench: install ## Benchmarks that print figures: outbox relay, gateway vs direct
 	$(STACK) up
 	$(UV) run --frozen python benchmarks/gateway.py
 
+# Go-built tools (deploy/tools/tools.toml): built once into $(CACHE_DIR)/tools, by version.
+# In a recipe, $(call go_tool,helm) is the path of helm, built on first use.
+go_tool = $$($(STACK) tool $(1))
+
+.PHONY: tools
+tools: install ## Build every Go-built tool now (otherwise each is built on its first use)
+	$(STACK) tool
+
 .PHONY: lint
 lint: install ## ruff (lint and format check)
 	$(UV) run --frozen ruff check .

@@ -1,4 +1,4 @@
-"""`shopflow-stack up|down|status|logs|env|restart`: what the Makefile's stack targets call."""
+"""`shopflow-stack up|down|status|logs|env|restart|tool`: what the Makefile's stack targets call."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from shopflow_stack import demo
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.process import StackError
 from shopflow_stack.stack import Stack, StatusRow
+from shopflow_stack.tools import catalogue, ensure_tool
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="place a few orders through the gateway, show the outcomes")
     restart = commands.add_parser("restart", help="stop and start one process")
     restart.add_argument("name")
+    tool = commands.add_parser("tool", help="the path of a Go-built tool, building it once")
+    tool.add_argument("name", nargs="?", help="a tool of deploy/tools/tools.toml (default: all)")
     args = parser.parse_args(argv)
     # Readiness polling expects refused connections; aiokafka would log each one as an error.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
@@ -69,6 +72,12 @@ def _run(stack: Stack, args: argparse.Namespace) -> int:
     if args.command == "restart":
         asyncio.run(stack.restart(args.name))
         return _print_status(stack)
+    if args.command == "tool":
+        if args.name:
+            print(ensure_tool(args.name))
+        for name in () if args.name else catalogue():
+            print(f"{name}\t{ensure_tool(name)}")
+        return 0
     raise AssertionError(args.command)
 
 

@@ -1,0 +1,50 @@
+"""The Go tool catalogue: every entry is buildable as written, and each way builds where it must."""
+
+from pathlib import Path
+
+import pytest
+
+from shopflow_stack.tools import TOOLS_DIR, GoTool, catalogue
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("tool", catalogue().values(), ids=lambda tool: tool.name)
+def test_every_catalogued_tool_names_an_exact_version_and_a_way_to_build(tool: GoTool):
+    assert tool.version.startswith("v")
+    assert tool.how in ("install", "module", "wrapper")
+    if tool.how == "wrapper":
+        assert (TOOLS_DIR / tool.wrapper / "go.mod").is_file()
+    assert tool.path.name == tool.name
+    assert f"{tool.name}-{tool.version}" in str(tool.path)
+
+
+def test_install_asks_for_the_package_at_its_version():
+    tool = GoTool("helm", "helm.sh/helm/v3", "v3.19.0", package="cmd/helm")
+
+    [(command, cwd)] = tool.build_commands("go", Path("/out/helm.partial"))
+
+    assert command == ["go", "install", "helm.sh/helm/v3/cmd/helm@v3.19.0"]
+    assert cwd is None
+
+
+def test_a_wrapper_builds_the_package_from_our_own_module():
+    tool = GoTool(
+        "kube-apiserver",
+        "k8s.io/kubernetes",
+        "v1.34.4",
+        package="cmd/kube-apiserver",
+        how="wrapper",
+        wrapper="kubernetes",
+    )
+
+    [(command, cwd)] = tool.build_commands("go", Path("/out/kube-apiserver.partial"))
+
+    assert command == [
+        "go",
+        "build",
+        "-o",
+        "/out/kube-apiserver.partial",
+        "k8s.io/kubernetes/cmd/kube-apiserver",
+    ]
+    assert cwd == TOOLS_DIR / "kubernetes"
