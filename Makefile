@@ -10,12 +10,12 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE_DIR)/uv-$(UV_VERSION)/bin/
 STACK := $(UV) run --frozen shopflow-stack
 PYTEST := $(UV) run --frozen pytest
 # Every package of the workspace, type-checked by import name (each ships a py.typed).
-TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/local/src/shopflow_* services/*/src/shopflow_* gateway/src/shopflow_*)),-p $(pkg))
+TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/shopflow_* services/*/src/shopflow_* gateway/src/shopflow_*)),-p $(pkg))
 
 .PHONY: help
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), ARGS='...' (pytest)"
+	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), record=... args=... (audit), ARGS='...' (pytest)"
 
 $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
 	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
@@ -54,6 +54,12 @@ demo: up ## Fresh machine to a running shop: install, start everything, place or
 dlq: install ## Dead letters of a topic: make dlq topic=shopflow.inventory.commands [replay=--all]
 	@test -n "$(topic)" || { echo "usage: make dlq topic=TOPIC [replay='--all' | '--message-id ID' | '--offset N']"; exit 2; }
 	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_kit.messaging.dlq_command $(if $(replay),replay,list) --topic $(topic) $(replay)
+
+# --- Proof and measurement (issues 12, 16): deploy/drills (auditor, load) and benchmarks/ ---
+
+.PHONY: audit
+audit: install ## Check DESIGN.md's invariants on the local stack: make audit [record=FILE] [args='--timed-out-fails']
+	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_drills.audit $(if $(record),--record $(record)) $(args)
 
 .PHONY: bench
 bench: install ## Benchmarks that print figures: outbox relay, gateway vs direct (starts what it needs)
