@@ -15,7 +15,7 @@ TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/sh
 .PHONY: help
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), record=... args=... (audit), ARGS='...' (pytest)"
+	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), rate=... duration=... (load), record=... args=... (audit, load), ARGS='...' (pytest)"
 
 $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
 	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
@@ -60,6 +60,10 @@ dlq: install ## Dead letters of a topic: make dlq topic=shopflow.inventory.comma
 .PHONY: audit
 audit: install ## Check DESIGN.md's invariants on the local stack: make audit [record=FILE] [args='--timed-out-fails']
 	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_drills.audit $(if $(record),--record $(record)) $(args)
+
+.PHONY: load
+load: install ## Open-loop orders through the stack's gateway, recorded: make load rate=10 duration=30 [args='--mix …']
+	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_drills.load --rate $(or $(rate),10) --duration $(or $(duration),30) $(args)
 
 .PHONY: bench
 bench: install ## Benchmarks that print figures: outbox relay, gateway vs direct (starts what it needs)
