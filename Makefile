@@ -102,5 +102,5 @@ format: install ## Rewrite the code in the house style
 	$(UV) run --frozen ruff check --fix .
 
 .PHONY: clean
-clean: down ## Stop the stack and delete its state (databases, logs); keeps download caches
-	rm -rf .shopflow
+clean: ## Stop the stack and delete its state (databases, logs); keeps download caches
+	@if [ -x "$(UV)" ]; then $(STACK) clean; else rm -rf .shopflow; fi

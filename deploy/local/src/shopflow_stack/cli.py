@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         command = commands.add_parser(name, help=text)
         command.add_argument("names", nargs="*", help="only these processes (default: all)")
     commands.add_parser("status", help="each process, its pid, port and health")
+    commands.add_parser("clean", help="stop everything and delete the stack's state")
     logs = commands.add_parser("logs", help="follow one process's log")
     logs.add_argument("name")
     logs.add_argument("-n", "--lines", default="100")
@@ -60,6 +61,13 @@ def _run(stack: Stack, args: argparse.Namespace) -> int:
         return 0
     if args.command == "status":
         return _print_status(stack)
+    if args.command == "clean":
+        held = stack.clean()
+        if held:
+            print(f"nothing deleted: still held by other processes: {', '.join(held)}")
+            return 1
+        print(f"stopped; deleted the state in {stack.config.state_dir}")
+        return 0
     if args.command == "logs":
         log = stack.get(args.name).log_path
         os.execvp("tail", ["tail", "-n", args.lines, "-F", str(log)])
@@ -84,6 +92,7 @@ def _run(stack: Stack, args: argparse.Namespace) -> int:
 def _print_status(stack: Stack) -> int:
     rows = asyncio.run(stack.status())
     print(format_table(rows))
+    print(f"state: {stack.config.state_dir}")
     return 0 if all(row.health == "healthy" for row in rows) else 1
 
 

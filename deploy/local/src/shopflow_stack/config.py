@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shopflow_stack.state import resolve_state_dir
+
 REPO_ROOT = Path(__file__).resolve().parents[4]
 STACK_FILE = REPO_ROOT / "deploy" / "local" / "stack.toml"
 KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
@@ -90,6 +92,7 @@ class AppConfig:
 @dataclass(frozen=True)
 class StackConfig:
     state_dir: Path
+    default_state_dir: Path  # in the clone: the state, or a link to it (see `state`)
     postgres: tuple[PostgresConfig, ...]
     redis_port: int
     kafka: KafkaConfig
@@ -114,7 +117,8 @@ class StackConfig:
 
 def load(path: Path = STACK_FILE) -> StackConfig:
     raw = tomllib.loads(path.read_text())
-    state_dir = Path(os.environ.get("SHOPFLOW_STATE_DIR") or REPO_ROOT / raw["stack"]["state_dir"])
+    default_state_dir = REPO_ROOT / raw["stack"]["state_dir"]
+    state_dir = resolve_state_dir(default_state_dir, override=os.environ.get("SHOPFLOW_STATE_DIR"))
     pg_raw = raw["postgres"]
     postgres = tuple(
         PostgresConfig(
@@ -135,7 +139,8 @@ def load(path: Path = STACK_FILE) -> StackConfig:
         topics=tuple(kafka_raw["topics"]),
     )
     return StackConfig(
-        state_dir=state_dir.resolve(),
+        state_dir=state_dir,
+        default_state_dir=default_state_dir,
         postgres=postgres,
         redis_port=port_override("redis", raw["redis"]["port"]),
         kafka=kafka,

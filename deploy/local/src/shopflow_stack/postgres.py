@@ -90,7 +90,7 @@ class PostgresServer(LocalProcess):
             user="postgres",
             password=self.config.superuser_password,
             database="postgres",
-            timeout=2,
+            timeout=5,  # a loaded machine forks a backend slowly
         )
         await connection.close()
 
@@ -121,6 +121,6 @@ def _require_reachable(path: Path, user: str) -> None:
     check = subprocess.run(["test", "-w", str(path)], user=user, group=user, extra_groups=[])
     if check.returncode != 0:
         raise StackError(
-            f"the {user} user cannot reach {path} (a parent folder is private, e.g. /root); "
-            f"set SHOPFLOW_STATE_DIR to a folder it can reach, e.g. /var/tmp/shopflow"
+            f"the {user} user cannot reach {path} (a parent folder is private); "
+            f"set SHOPFLOW_STATE_DIR to a folder it can reach, or unset it"
         )

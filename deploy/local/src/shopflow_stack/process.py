@@ -18,10 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from shopflow_stack.config import StackConfig, env_name
-
-
-class StackError(RuntimeError):
-    """Something the user must fix; the message says what."""
+from shopflow_stack.errors import StackError as StackError  # where the stack's modules take it
 
 
 class ProcessState(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -15,6 +16,10 @@ from shopflow_stack.kafka import KafkaBroker
 from shopflow_stack.postgres import PostgresServer
 from shopflow_stack.process import LocalProcess, ProcessState, StackError, port_is_free
 from shopflow_stack.redis import RedisServer
+
+# What the stack writes in its state folder; `clean` deletes these and nothing else, so
+# that SHOPFLOW_STATE_DIR pointing at a shared folder never loses anything of anyone's.
+STATE_ENTRIES = ("postgres", "kafka", "redis", "logs", "run", "stack.lock")
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,25 @@ class Stack:
             ports.append(self.config.kafka.controller_port)
         return [f"127.0.0.1:{port}" for port in ports if not port_is_free(port)]
 
+    def clean(self) -> list[str]:
+        """Stop everything and delete the state the stack made; return ports still held."""
+        held = self.down()
+        if held:
+            return held
+        state = self.config.state_dir
+        for made in STATE_ENTRIES:
+            path = state / made
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+        if state.is_dir() and not any(state.iterdir()):
+            state.rmdir()  # a folder of its own (the default or /var/tmp's): gone too
+        link = self.config.default_state_dir
+        if link.is_symlink() and not link.exists():
+            link.unlink()
+        return []
+
     async def restart(self, name: str) -> None:
         await asyncio.to_thread(self.down, [name])
         await self.up([name])
@@ -122,7 +146,7 @@ async def _status(process: LocalProcess) -> StatusRow:
     health: str = state.value
     if state is ProcessState.RUNNING:
         try:
-            await asyncio.wait_for(process.probe(), timeout=5)
+            await asyncio.wait_for(process.probe(), timeout=10)
             health = "healthy"
         except Exception as error:
             health = f"unhealthy: {error!r}"[:60]

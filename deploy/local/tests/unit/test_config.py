@@ -41,6 +41,8 @@ STACK = textwrap.dedent(
 def stack_file(tmp_path, monkeypatch):
     for variable in [v for v in os.environ if v.startswith("SHOPFLOW_")]:
         monkeypatch.delenv(variable)  # the stack's own settings must not leak into these tests
+    # Never the clone's own folder: test_state covers where it goes by default.
+    monkeypatch.setenv("SHOPFLOW_STATE_DIR", str(tmp_path / "state"))
     path = tmp_path / "stack.toml"
     path.write_text(STACK)
     return path
