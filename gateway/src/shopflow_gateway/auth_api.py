@@ -37,7 +37,7 @@ class AccessToken(BaseModel):
     ),
 )
 async def issue_token(login: Login, gateway: GatewayDep) -> AccessToken:
-    caller = await authenticate(login.username, login.password)
+    caller = await authenticate(login.username, login.password, gateway.users)
     if caller is None:
         # One answer for an unknown user and a wrong password: no hint which one it was.
         detail = "The username or password is wrong."

@@ -1,5 +1,7 @@
 """What the gateway's routes work with, built once per app and reached as a dependency."""
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -13,6 +15,9 @@ from shopflow_gateway.redis_link import RedisLink
 from shopflow_gateway.settings import GatewaySettings
 from shopflow_gateway.tokens import TokenAuthority
 from shopflow_gateway.upstreams import Services, connect_services
+from shopflow_gateway.users import DemoUser, users_for
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,7 @@ class Gateway:
     settings: GatewaySettings
     metrics: GatewayMetrics
     tokens: TokenAuthority
+    users: Mapping[str, DemoUser]
     redis: RedisLink
     rate_limiter: RateLimiter
     products_cache: ProductsCache
@@ -44,10 +50,14 @@ def assemble(settings: GatewaySettings, registry: CollectorRegistry) -> Gateway:
         audience=settings.jwt_audience,
         ttl_seconds=settings.token_ttl_seconds,
     )
+    users = users_for(settings.environment)
+    if not users:
+        logger.warning("no user can log in: the demo users exist in development and test only")
     return Gateway(
         settings=settings,
         metrics=metrics,
         tokens=tokens,
+        users=users,
         redis=redis,
         rate_limiter=RateLimiter(redis, settings.rate_limit),
         products_cache=ProductsCache(redis, settings.products_cache_seconds, metrics),

@@ -20,7 +20,7 @@ class RateLimit(BaseModel, frozen=True):
 
 
 class GatewaySettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_")
 
     service_name: str = "gateway"
     port: int = 8080

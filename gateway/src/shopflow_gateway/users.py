@@ -1,10 +1,12 @@
 """The demo users who may log in, with scrypt hashes of their passwords (see the README).
 
 A real deployment would ask an identity provider; the table stands in for one, and still
-never holds a password in clear.
+never holds a password in clear. Their passwords are in the README, so they exist only
+in development and test: in production nobody can log in until an identity provider does.
 """
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from shopflow_gateway.passwords import verify_password
@@ -40,9 +42,16 @@ DEMO_USERS = {
 _DECOY_HASH = DEMO_USERS["alice"].password_hash
 
 
-async def authenticate(username: str, password: str) -> Caller | None:
+def users_for(environment: str) -> Mapping[str, DemoUser]:
+    """Who may log in where: the demo users, except in production."""
+    return {} if environment == "production" else DEMO_USERS
+
+
+async def authenticate(
+    username: str, password: str, users: Mapping[str, DemoUser] = DEMO_USERS
+) -> Caller | None:
     """The user's identity if the password is theirs, else None; hashing runs in a thread."""
-    user = DEMO_USERS.get(username)
+    user = users.get(username)
     encoded = user.password_hash if user else _DECOY_HASH
     matches = await asyncio.to_thread(verify_password, password, encoded)
     if user is None or not matches:

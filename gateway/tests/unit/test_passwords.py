@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from shopflow_gateway.passwords import hash_password, verify_password
-from shopflow_gateway.users import DEMO_USERS, authenticate
+from shopflow_gateway.users import DEMO_USERS, authenticate, users_for
 
 pytestmark = pytest.mark.unit
 
@@ -37,3 +37,10 @@ def test_the_demo_users_log_in_with_their_documented_passwords():
     assert "admin" not in callers[0].roles
     assert asyncio.run(authenticate("alice", "bob-password")) is None
     assert asyncio.run(authenticate("nobody", "nobody-password")) is None
+
+
+@pytest.mark.parametrize(("environment", "alice"), [("development", True), ("production", False)])
+def test_the_demo_users_exist_outside_production_only(environment, alice):
+    caller = asyncio.run(authenticate("alice", "alice-password", users_for(environment)))
+
+    assert (caller is not None) is alice

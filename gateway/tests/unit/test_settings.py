@@ -16,6 +16,13 @@ URLS = {
 }
 
 
+def test_with_no_environment_at_all_the_placeholder_jwt_secret_is_refused(monkeypatch):
+    monkeypatch.delenv("SHOPFLOW_ENVIRONMENT", raising=False)
+
+    with pytest.raises(ValidationError, match="GATEWAY_JWT_SECRET"):
+        GatewaySettings(**URLS)
+
+
 def test_the_placeholder_jwt_secret_is_refused_outside_development():
     with pytest.raises(ValidationError, match="GATEWAY_JWT_SECRET"):
         GatewaySettings(**URLS, environment="production")

@@ -105,6 +105,8 @@ class StackConfig:
     def environment(self) -> dict[str, str]:
         """What every app (and the tests) need to find the stack."""
         env = {
+            # Services default to production (no demo users, no placeholder secrets).
+            "SHOPFLOW_ENVIRONMENT": "development",
             "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "SHOPFLOW_REDIS_URL": self.redis_url,
         }

@@ -83,6 +83,7 @@ def test_apps_are_told_where_everything_is(stack_file):
     env = load(stack_file).environment()
 
     assert env == {
+        "SHOPFLOW_ENVIRONMENT": "development",
         "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
         "SHOPFLOW_REDIS_URL": "redis://127.0.0.1:6380/0",
         "ORDER_DATABASE_URL": "postgresql+asyncpg://orders:orders@127.0.0.1:5441/orders",

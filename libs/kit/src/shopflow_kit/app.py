@@ -59,7 +59,15 @@ def create_app(
     """
     configure_logging(settings.service_name, settings.log_level)
     jobs = BackgroundJobs(background or {})
-    app = FastAPI(title=title, version=version, lifespan=_lifespan(jobs, on_startup, on_shutdown))
+    # The interactive docs are a development aid; /openapi.json is the contract and stays.
+    docs = settings.environment != "production"
+    app = FastAPI(
+        title=title,
+        version=version,
+        lifespan=_lifespan(jobs, on_startup, on_shutdown),
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+    )
     app.state.settings = settings
     app.state.database = database
     app.state.metrics = metrics or ServiceMetrics()

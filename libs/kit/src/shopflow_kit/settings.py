@@ -15,12 +15,15 @@ Each service subclasses `ServiceSettings` with its own prefix and adds what it n
 The local stack runner provides `<PREFIX>DATABASE_URL` per service and the shared,
 unprefixed `SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS` and `SHOPFLOW_REDIS_URL`; a field with a
 `validation_alias` ignores the prefix. Standard `OTEL_*` variables stay unprefixed too.
+
+Safe by default: without `SHOPFLOW_ENVIRONMENT` (one variable for every service) a service
+runs as `production`, refusing placeholder secrets; development deployments say so.
 """
 
 from typing import Annotated, Literal, Self
 
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shopflow_kit.messaging.topics import PREFIX, Topics
 
@@ -30,11 +33,18 @@ _PLACEHOLDER_VALUES = frozenset({"", "changeme"})
 _PLACEHOLDER_PREFIXES = ("dev-", "insecure-")
 
 
+Environment = Literal["development", "test", "production"]
+ENVIRONMENT_VARIABLE = "SHOPFLOW_ENVIRONMENT"
+
+
 class ServiceSettings(BaseSettings):
     """Fields every service has; subclasses set `env_prefix` and add their own."""
 
+    # Fields with an unprefixed alias can still be given by name: `environment="test"`.
+    model_config = SettingsConfigDict(populate_by_name=True)
+
     service_name: str
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Environment = Field(default="production", validation_alias=ENVIRONMENT_VARIABLE)
     log_level: Annotated[LogLevel, BeforeValidator(str.upper)] = "INFO"
     host: str = "127.0.0.1"
     port: int
@@ -50,8 +60,9 @@ class ServiceSettings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr) and _is_placeholder(value.get_secret_value()):
                 raise ValueError(
-                    f"{name} (env {self._env_var(name)}) holds a placeholder secret; "
-                    f"set a real value when environment is {self.environment!r}"
+                    f"{name} (env {self._env_var(name)}) holds a placeholder secret; set a "
+                    f"real value when {ENVIRONMENT_VARIABLE} is {self.environment!r} (its "
+                    f"default), or {ENVIRONMENT_VARIABLE}=development on a development machine"
                 )
         return self
 

@@ -97,3 +97,13 @@ def test_database_is_a_readiness_check_and_on_app_state(settings):
     assert app.state.database is database
     with pytest.raises(ValueError, match="'database' is already registered"):
         app.state.readiness.add("database", database.ping)
+
+
+@pytest.mark.parametrize(("environment", "docs"), [("production", 404), ("development", 200)])
+async def test_interactive_docs_only_outside_production(settings, client_for, environment, docs):
+    app = create_app(settings.model_copy(update={"environment": environment}), title="docs")
+
+    async with client_for(app) as client:
+        answers = [await client.get(path) for path in ("/docs", "/redoc", "/openapi.json")]
+
+    assert [answer.status_code for answer in answers] == [docs, docs, 200]

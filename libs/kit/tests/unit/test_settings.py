@@ -1,4 +1,4 @@
-"""ServiceSettings refuses placeholder secrets outside development."""
+"""ServiceSettings: production unless told otherwise, and then no placeholder secrets."""
 
 import pytest
 from pydantic import Field, SecretStr, ValidationError
@@ -21,6 +21,26 @@ class PaymentSettings(ServiceSettings):
     )
 
 
+@pytest.fixture(autouse=True)
+def no_environment(monkeypatch):
+    """As on a machine nobody configured: a shell of the local stack has it set."""
+    monkeypatch.delenv("SHOPFLOW_ENVIRONMENT", raising=False)
+
+
+def test_without_an_environment_a_service_is_production_and_refuses_placeholders():
+    with pytest.raises(ValidationError) as refused:
+        PaymentSettings()
+
+    assert "SHOPFLOW_ENVIRONMENT is 'production'" in str(refused.value)
+    assert PaymentSettings(psp_api_key=SecretStr("k-9f2c71")).environment == "production"
+
+
+def test_one_unprefixed_variable_sets_the_environment_of_every_service(monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_ENVIRONMENT", "development")
+
+    assert PaymentSettings().environment == "development"
+
+
 @pytest.mark.parametrize("placeholder", ["", "changeme", "dev-psp-key", "insecure-abc"])
 @pytest.mark.parametrize("environment", ["test", "production"])
 def test_placeholder_secret_is_refused_outside_development(placeholder, environment):
@@ -34,7 +54,6 @@ def test_placeholder_secret_is_refused_outside_development(placeholder, environm
 
 
 def test_optional_secret_holding_a_placeholder_is_refused(monkeypatch):
-    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_ENVIRONMENT", "production")
     monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_PSP_API_KEY", "k-9f2c71")
     monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_WEBHOOK_SECRET", "ChangeMe")
 
@@ -49,7 +68,7 @@ def test_placeholder_secret_is_allowed_in_development():
 
 
 def test_real_secret_passes_in_production(monkeypatch):
-    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_ENVIRONMENT", "production")
+    monkeypatch.setenv("SHOPFLOW_ENVIRONMENT", "production")
     monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_PSP_API_KEY", "k-9f2c71")
     monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_LOG_LEVEL", "debug")
     monkeypatch.setenv("SHOPFLOW_KIT_TEST_KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092")

@@ -8,7 +8,7 @@ from shopflow_kit.upstream import UpstreamPolicy
 
 
 class OrderSettings(MessagingSettings):
-    model_config = SettingsConfigDict(env_prefix="ORDER_", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="ORDER_")
 
     service_name: str = "order"
     port: int = 8001

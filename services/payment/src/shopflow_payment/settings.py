@@ -8,7 +8,7 @@ from shopflow_kit.upstream import UpstreamPolicy
 
 
 class PaymentSettings(MessagingSettings):
-    model_config = SettingsConfigDict(env_prefix="PAYMENT_", populate_by_name=True)
+    model_config = SettingsConfigDict(env_prefix="PAYMENT_")
 
     service_name: str = "payment"
     port: int = 8003
