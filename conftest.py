@@ -1,3 +1,3 @@
-"""Fixtures on real infrastructure for every test in the repository (see deploy/local)."""
+"""Fixtures on real infrastructure for every test in the repository (see libs/testing)."""
 
-pytest_plugins = ["shopflow_stack.pytest_plugin", "shopflow_kit.testing"]
+pytest_plugins = ["shopflow_testing.plugin"]

@@ -10,24 +10,19 @@ import asyncio
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-import shopflow_inventory
-import shopflow_notification
-import shopflow_order
-import shopflow_payment
 from shopflow_gateway.app import build
 from shopflow_gateway.settings import GatewaySettings, RateLimit
 from shopflow_gateway.users import ADMIN_ROLE, CUSTOMER_ROLE
 from shopflow_inventory.seed import seed
 from shopflow_inventory.settings import InventorySettings
 from shopflow_kit import Caller
-from shopflow_kit.testing import running_server
 from shopflow_kit.upstream import UpstreamPolicy
+from shopflow_testing.servers import running_server
 
 from .live import Services
 
@@ -44,21 +39,11 @@ TEST_POLICY = UpstreamPolicy.model_validate(
 ROOMY = RateLimit(burst=10_000, per_second=10_000)
 
 
-def migrations(package: object) -> Path:
-    return Path(package.__file__).parent / "migrations"  # type: ignore[attr-defined]
-
-
 @pytest.fixture(scope="module")
 def databases(migrated_database):
     """One migrated database per service for the module; inventory has the demo products."""
-    packages = {
-        "inventory": shopflow_inventory,
-        "order": shopflow_order,
-        "payment": shopflow_payment,
-        "notification": shopflow_notification,
-    }
     urls = {
-        name: migrated_database(name, migrations(package)) for name, package in packages.items()
+        name: migrated_database(name) for name in ("inventory", "order", "payment", "notification")
     }
     # Seeding reads the database URL alone: no need for the rest of the service's settings.
     settings = InventorySettings.model_construct(database_url=urls["inventory"])

@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from shopflow_kit import PROBLEM_BASE
-from shopflow_kit.testing import running_server
+from shopflow_testing.servers import running_server
 
 pytestmark = pytest.mark.integration
 

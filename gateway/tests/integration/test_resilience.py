@@ -6,7 +6,7 @@ import pytest
 from fastapi import FastAPI, Response
 
 from shopflow_kit import PROBLEM_BASE, RetryPolicy
-from shopflow_kit.testing import running_server
+from shopflow_testing.servers import running_server
 
 from .conftest import TEST_POLICY
 

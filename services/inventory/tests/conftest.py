@@ -1,23 +1,19 @@
 import uuid
-from pathlib import Path
 
 import pytest
 
-import shopflow_inventory
 from shopflow_inventory.app import build
 from shopflow_inventory.catalogue import create_product
 from shopflow_inventory.models import StockLevel
 from shopflow_inventory.schemas import ProductCreate
 from shopflow_inventory.settings import InventorySettings
 from shopflow_kit import Database
-from shopflow_kit.testing import app_client
-
-MIGRATIONS = Path(shopflow_inventory.__file__).parent / "migrations"
+from shopflow_testing.servers import app_client
 
 
 @pytest.fixture(scope="module")
 def database_url(migrated_database):
-    return migrated_database("inventory", MIGRATIONS)
+    return migrated_database("inventory")
 
 
 @pytest.fixture

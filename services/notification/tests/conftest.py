@@ -1,18 +1,13 @@
-from pathlib import Path
-
 import pytest
 
-import shopflow_notification
-from shopflow_kit.testing import app_client
 from shopflow_notification.app import build
 from shopflow_notification.settings import NotificationSettings
-
-MIGRATIONS = Path(shopflow_notification.__file__).parent / "migrations"
+from shopflow_testing.servers import app_client
 
 
 @pytest.fixture(scope="module")
 def database_url(migrated_database):
-    return migrated_database("notification", MIGRATIONS)
+    return migrated_database("notification")
 
 
 @pytest.fixture

@@ -1,18 +1,14 @@
 import functools
 import uuid
-from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
 from fastapi import FastAPI, Query, Response
 
-import shopflow_order
-from shopflow_kit.testing import app_client, running_server
 from shopflow_kit.upstream import UpstreamPolicy
 from shopflow_order.app import build
 from shopflow_order.settings import OrderSettings
-
-MIGRATIONS = Path(shopflow_order.__file__).parent / "migrations"
+from shopflow_testing.servers import app_client, running_server
 
 # Quick retries, and a breaker that stays open for the rest of any test once tripped.
 TEST_POLICY = UpstreamPolicy.model_validate(
@@ -52,7 +48,7 @@ class InventoryStandIn:
 
 @pytest.fixture(scope="module")
 def database_url(migrated_database):
-    return migrated_database("order", MIGRATIONS)
+    return migrated_database("order")
 
 
 @pytest.fixture

@@ -1,20 +1,16 @@
 import uuid
-from pathlib import Path
 
 import pytest
 
-import shopflow_payment_provider
-from shopflow_kit.testing import app_client
 from shopflow_payment_provider.app import build
 from shopflow_payment_provider.settings import PaymentProviderSettings
-
-MIGRATIONS = Path(shopflow_payment_provider.__file__).parent / "migrations"
+from shopflow_testing.servers import app_client
 
 
 @pytest.fixture(scope="module")
 def settings(migrated_database):
     return PaymentProviderSettings(
-        database_url=migrated_database("payment-provider", MIGRATIONS), environment="test"
+        database_url=migrated_database("payment-provider"), environment="test"
     )
 
 

@@ -2,24 +2,18 @@
 simulator over HTTP."""
 
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest
 
-import shopflow_payment
-import shopflow_payment_provider
 from shopflow_kit import Database
-from shopflow_kit.testing import app_client, running_server
 from shopflow_kit.upstream import UpstreamPolicy
 from shopflow_payment.app import build
 from shopflow_payment.service import charge_payment, refund_payment
 from shopflow_payment.settings import PaymentSettings
 from shopflow_payment_provider.app import build as build_simulator
 from shopflow_payment_provider.settings import PaymentProviderSettings
-
-MIGRATIONS = Path(shopflow_payment.__file__).parent / "migrations"
-SIMULATOR_MIGRATIONS = Path(shopflow_payment_provider.__file__).parent / "migrations"
+from shopflow_testing.servers import app_client, running_server
 
 # Quick retries, and a breaker that stays open for the rest of any test once tripped.
 TEST_POLICY = UpstreamPolicy.model_validate(
@@ -66,7 +60,7 @@ class Simulator:
 @pytest.fixture(scope="module")
 def simulator_settings(migrated_database):
     return PaymentProviderSettings(
-        database_url=migrated_database("payment-provider", SIMULATOR_MIGRATIONS),
+        database_url=migrated_database("payment-provider"),
         environment="test",
     )
 
@@ -81,7 +75,7 @@ async def simulator(simulator_settings):
 
 @pytest.fixture(scope="module")
 def database_url(migrated_database):
-    return migrated_database("payment", MIGRATIONS)
+    return migrated_database("payment")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from shopflow_kit.messaging.topics import PREFIX, Topics
+from shopflow_contracts.topics import PREFIX, Topics
 
 DATABASES = ("order", "inventory", "payment", "notification", "payment-provider")
 """The databases the auditor reads: each service's, and the provider simulator's ledger."""

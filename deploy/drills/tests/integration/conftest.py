@@ -4,35 +4,19 @@ hand so that a test can build a consistent world and then break exactly one thin
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 import pytest
 
-import shopflow_inventory
-import shopflow_notification
-import shopflow_order
-import shopflow_payment
-import shopflow_payment_provider
 from shopflow_drills.deployment import DATABASES, Deployment
 
-PACKAGES = {
-    "order": shopflow_order,
-    "inventory": shopflow_inventory,
-    "payment": shopflow_payment,
-    "notification": shopflow_notification,
-    "payment-provider": shopflow_payment_provider,
-}
 PRICE = 1000
 SKU = "AUDIT-MUG"
 
 
 @pytest.fixture(scope="module")
 def shop_databases(migrated_database):
-    return {
-        name: migrated_database(name, Path(PACKAGES[name].__file__).parent / "migrations")
-        for name in DATABASES
-    }
+    return {name: migrated_database(name) for name in DATABASES}
 
 
 @pytest.fixture

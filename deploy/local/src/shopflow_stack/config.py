@@ -63,7 +63,6 @@ class KafkaConfig:
     controller_port: int
     heap: tuple[str, ...]
     partitions: int
-    topics: tuple[str, ...]
 
     @property
     def bootstrap_servers(self) -> str:
@@ -138,7 +137,6 @@ def load(path: Path = STACK_FILE) -> StackConfig:
         controller_port=port_override("kafka-controller", kafka_raw["controller_port"]),
         heap=tuple(kafka_raw["heap"]),
         partitions=int(kafka_raw["partitions"]),
-        topics=tuple(kafka_raw["topics"]),
     )
     return StackConfig(
         state_dir=state_dir,

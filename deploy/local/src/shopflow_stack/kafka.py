@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import subprocess
 import uuid
+from collections.abc import Sequence
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from shopflow_contracts.topics import ALL_TOPICS
 from shopflow_stack.config import KAFKA_LOG4J, StackConfig
 from shopflow_stack.install import ensure_java, kafka_jars
 from shopflow_stack.process import LocalProcess, StackError
@@ -115,12 +117,10 @@ class KafkaBroker(LocalProcess):
             await admin.close()
 
     async def after_ready(self) -> None:
-        await create_topics(self, self.config.topics, self.config.partitions)
+        await create_topics(self, ALL_TOPICS, self.config.partitions)
 
 
-async def create_topics(
-    broker: KafkaBroker, names: tuple[str, ...] | list[str], partitions: int
-) -> None:
+async def create_topics(broker: KafkaBroker, names: Sequence[str], partitions: int) -> None:
     """Create the topics that do not exist yet (an existing topic is left as it is)."""
     if not names:
         return

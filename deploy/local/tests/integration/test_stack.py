@@ -1,9 +1,12 @@
-"""The runner's promises: a dead process is shown dead, `up` is idempotent, health is real."""
+"""The runner's promises: a dead process is shown dead, `up` is idempotent, health is real,
+the broker has the topic catalogue."""
 
 import signal
 
 import pytest
+from aiokafka import AIOKafkaConsumer
 
+from shopflow_contracts.topics import ALL_TOPICS
 from shopflow_stack.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -41,3 +44,12 @@ async def test_a_stopped_process_answers_no_probe(stack):
         assert rows["redis"].health.startswith("unhealthy")
     finally:
         stack.redis.kill(signal.SIGCONT)
+
+
+async def test_the_broker_has_every_topic_of_the_catalogue(stack):
+    consumer = AIOKafkaConsumer(bootstrap_servers=stack.config.kafka.bootstrap_servers)
+    await consumer.start()
+    try:
+        assert set(ALL_TOPICS) <= await consumer.topics()
+    finally:
+        await consumer.stop()

@@ -26,7 +26,6 @@ STACK = textwrap.dedent(
     controller_port = 9093
     heap = ["-Xmx256m"]
     partitions = 3
-    topics = ["orders.events"]
 
     [[apps]]
     name = "order-service"
@@ -53,7 +52,6 @@ def test_defaults_come_from_the_file(stack_file):
 
     assert config.postgres[0].url() == "postgresql+asyncpg://orders:orders@127.0.0.1:5441/orders"
     assert config.kafka.bootstrap_servers == "127.0.0.1:9092"
-    assert config.kafka.topics == ("orders.events",)
     assert config.apps[0].argv()[-1] == "8001"
 
 

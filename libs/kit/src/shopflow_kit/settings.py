@@ -1,20 +1,19 @@
 """Configuration shared by every ShopFlow service, read from environment variables.
 
-Each service subclasses `ServiceSettings` with its own prefix and adds what it needs:
+Each service subclasses `ServiceSettings` (or `MessagingSettings`, on the bus) with its
+own prefix and adds what it needs:
 
-    class OrderSettings(ServiceSettings):
-        model_config = SettingsConfigDict(env_prefix="ORDER_")
+    class ShelfSettings(ServiceSettings):
+        model_config = SettingsConfigDict(env_prefix="SHELF_")
 
-        service_name: str = "order"
-        port: int = 8001
+        service_name: str = "shelf"
+        port: int = 8005
         database_url: str  # asyncpg URL: postgresql+asyncpg://user:pass@host/db
-        kafka_bootstrap_servers: str = Field(validation_alias="SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS")
-        redis_url: str = Field(validation_alias="SHOPFLOW_REDIS_URL")
-        jwt_secret: SecretStr
+        catalogue_url: str = Field(validation_alias="SHOPFLOW_CATALOGUE_URL")
 
 The local stack runner provides `<PREFIX>DATABASE_URL` per service and the shared,
-unprefixed `SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS` and `SHOPFLOW_REDIS_URL`; a field with a
-`validation_alias` ignores the prefix. Standard `OTEL_*` variables stay unprefixed too.
+unprefixed `SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS` and `SHOPFLOW_<SERVICE>_URL`; a field with
+a `validation_alias` ignores the prefix. Standard `OTEL_*` variables stay unprefixed too.
 
 Safe by default: without `SHOPFLOW_ENVIRONMENT` (one variable for every service) a service
 runs as `production`, refusing placeholder secrets; development deployments say so.
@@ -24,8 +23,6 @@ from typing import Annotated, Literal, Self
 
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from shopflow_kit.messaging.topics import PREFIX, Topics
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -79,16 +76,8 @@ def _is_placeholder(secret: str) -> bool:
 
 
 class MessagingSettings(ServiceSettings):
-    """A service on the Kafka bus: the stack's shared bootstrap servers and topic prefix,
-    unprefixed (tests pass `topic_prefix` to get topics of their own)."""
+    """A service on the Kafka bus: the stack's shared bootstrap servers, unprefixed."""
 
     kafka_bootstrap_servers: str = Field(
         validation_alias=AliasChoices("SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers")
     )
-    topic_prefix: str = Field(
-        default=PREFIX, validation_alias=AliasChoices("SHOPFLOW_TOPIC_PREFIX", "topic_prefix")
-    )
-
-    @property
-    def topics(self) -> Topics:
-        return Topics(self.topic_prefix)

@@ -7,7 +7,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopflow_kit import Database, DbSession, Problem, ServiceSettings, create_app, service_metadata
-from shopflow_kit.testing import app_client
+from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
 

@@ -8,8 +8,8 @@ import pytest
 from fastapi import FastAPI, Response
 
 from shopflow_kit.retry_budget import RetryPolicy
-from shopflow_kit.testing import running_server
 from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
+from shopflow_testing.servers import running_server
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ def build(settings: InventorySettings) -> FastAPI:
         background=messaging_jobs(
             database,
             settings,
-            service="inventory",
+            group_id=settings.topics.group("inventory"),
             registry=metrics.registry,
             handlers=StockCommands(settings.topics).handlers(),
             consumes=[settings.topics.inventory_commands],

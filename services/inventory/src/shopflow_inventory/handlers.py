@@ -23,11 +23,11 @@ from shopflow_contracts.inventory import (
     StockReleased,
     StockReserved,
 )
+from shopflow_contracts.topics import Topics
 from shopflow_inventory import events, service
 from shopflow_inventory.domain import StockLine
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.consumer_dispatch import Handler
-from shopflow_kit.messaging.topics import Topics
 from shopflow_kit.messaging.wiring import reply
 
 

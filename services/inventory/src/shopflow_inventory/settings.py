@@ -2,10 +2,10 @@
 
 from pydantic_settings import SettingsConfigDict
 
-from shopflow_kit.settings import MessagingSettings
+from shopflow_contracts.topics import BusSettings
 
 
-class InventorySettings(MessagingSettings):
+class InventorySettings(BusSettings):
     model_config = SettingsConfigDict(env_prefix="INVENTORY_")
 
     service_name: str = "inventory"

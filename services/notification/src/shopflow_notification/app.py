@@ -15,7 +15,7 @@ def build(settings: NotificationSettings) -> FastAPI:
     bus = messaging_jobs(
         database,
         settings,
-        service="notification",
+        group_id=settings.topics.group("notification"),
         registry=metrics.registry,
         handlers=events.HANDLERS,
         consumes=[settings.topics.order_events],

@@ -2,10 +2,10 @@
 
 from pydantic_settings import SettingsConfigDict
 
-from shopflow_kit.settings import MessagingSettings
+from shopflow_contracts.topics import BusSettings
 
 
-class NotificationSettings(MessagingSettings):
+class NotificationSettings(BusSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFICATION_")
 
     service_name: str = "notification"

@@ -9,8 +9,8 @@ from aiokafka import AIOKafkaProducer
 
 from shopflow_contracts.order import OrderCancelled, OrderConfirmed
 from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.testing import app_client
 from shopflow_notification.app import build
+from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
 

@@ -23,7 +23,7 @@ def build(settings: OrderSettings) -> FastAPI:
     bus = messaging_jobs(
         database,
         settings,
-        service="order",
+        group_id=settings.topics.group("order"),
         registry=metrics.registry,
         handlers=orchestrator.handlers(),
         consumes=[settings.topics.inventory_events, settings.topics.payment_events],

@@ -24,7 +24,7 @@ from shopflow_contracts.payment import (
     PaymentRefunded,
     RefundPayment,
 )
-from shopflow_kit.messaging.topics import Topics
+from shopflow_contracts.topics import Topics
 from shopflow_kit.saga import Compensation, SagaDefinition, Step
 from shopflow_order.models import CancellationReason, Order
 

@@ -10,9 +10,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import select
 
 from shopflow_contracts import inventory
+from shopflow_contracts.topics import Topics
 from shopflow_kit import Database
 from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.topics import Topics
 from shopflow_order.models import Base, Order, OrderStatus
 
 WAIT_SECONDS = 30  # for anything to arrive: generous, as nothing is asserted on time

@@ -1,7 +1,7 @@
 import pytest
 
-from shopflow_kit.testing import app_client, running_server
 from shopflow_order.app import build
+from shopflow_testing.servers import app_client, running_server
 
 pytestmark = pytest.mark.integration
 

@@ -5,8 +5,8 @@ import pytest
 
 from shopflow_contracts.inventory import ReleaseStock, ReserveStock, StockReleased
 from shopflow_contracts.order import OrderCancelled
-from shopflow_kit.testing import app_client
 from shopflow_order.app import build
+from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
 

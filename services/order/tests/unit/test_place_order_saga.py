@@ -23,7 +23,7 @@ from shopflow_contracts.payment import (
     PaymentRefunded,
     RefundPayment,
 )
-from shopflow_kit.messaging.topics import Topics
+from shopflow_contracts.topics import Topics
 from shopflow_order.models import Order, OrderLine, OrderStatus
 from shopflow_order.saga import place_order_saga, saga_data
 

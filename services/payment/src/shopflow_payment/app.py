@@ -28,7 +28,7 @@ def build(settings: PaymentSettings) -> FastAPI:
         background=messaging_jobs(
             database,
             settings,
-            service="payment",
+            group_id=settings.topics.group("payment"),
             registry=metrics.registry,
             handlers=PaymentCommands(provider, settings.topics).handlers(),
             consumes=[settings.topics.payment_commands],

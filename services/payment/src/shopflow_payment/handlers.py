@@ -24,10 +24,10 @@ from shopflow_contracts.payment import (
     PaymentRefunded,
     RefundPayment,
 )
+from shopflow_contracts.topics import Topics
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.consumer_dispatch import Handler
 from shopflow_kit.messaging.consumer_retry import TransientError
-from shopflow_kit.messaging.topics import Topics
 from shopflow_kit.messaging.wiring import reply
 from shopflow_kit.upstream import UpstreamUnavailable
 from shopflow_payment.models import Payment, PaymentStatus

@@ -3,11 +3,11 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shopflow_kit.settings import MessagingSettings
+from shopflow_contracts.topics import BusSettings
 from shopflow_kit.upstream import UpstreamPolicy
 
 
-class PaymentSettings(MessagingSettings):
+class PaymentSettings(BusSettings):
     model_config = SettingsConfigDict(env_prefix="PAYMENT_")
 
     service_name: str = "payment"

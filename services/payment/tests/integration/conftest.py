@@ -3,11 +3,10 @@
 import asyncio
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from shopflow_contracts.payment import EVENTS
-from shopflow_kit.stand_ins import OrchestratorStandIn, outbox_drained
 from shopflow_payment.models import Base
+from shopflow_testing.stand_ins import OrchestratorStandIn, outbox_drained
 
 OUTBOX = Base.metadata.tables["outbox"]
 
@@ -16,13 +15,8 @@ OUTBOX = Base.metadata.tables["outbox"]
 async def saga(infra, bus_topics, client, database):
     """The saga's side of the bus, with the service (`client`) running to answer it."""
     servers = infra.kafka_bootstrap_servers
-    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all")
-    # No group: it reads every partition from the start and commits nothing.
-    replies = AIOKafkaConsumer(
-        bus_topics.payment_events, bootstrap_servers=servers, auto_offset_reset="earliest"
-    )
-    async with producer, replies:
-        yield OrchestratorStandIn(producer, replies, bus_topics.payment_commands, EVENTS)
+    async with OrchestratorStandIn.connected(servers, bus_topics, "payment", EVENTS) as stand_in:
+        yield stand_in
     await outbox_drained(database, Base.metadata)
 
 

@@ -14,8 +14,11 @@ from datetime import datetime
 from shopflow_drills.audit.violations import Violation
 from shopflow_drills.audit.world import UnpublishedMessage
 from shopflow_drills.deployment import Deployment
-from shopflow_kit.messaging.dead_letters import MissingTopicError, read_dead_letters
-from shopflow_kit.messaging.topics import dead_letter_topic
+from shopflow_kit.messaging.dead_letters import (
+    MissingTopicError,
+    dead_letter_topic,
+    read_dead_letters,
+)
 
 
 @dataclass(frozen=True)

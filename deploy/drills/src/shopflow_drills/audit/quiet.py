@@ -17,9 +17,9 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from shopflow_contracts.topics import Topics
 from shopflow_drills.audit.world import PUBLISHING_DATABASES, snapshot
 from shopflow_drills.deployment import Deployment
-from shopflow_kit.messaging.topics import Topics
 
 
 def subscriptions(topics: Topics) -> dict[str, tuple[str, ...]]:

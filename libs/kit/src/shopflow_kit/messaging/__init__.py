@@ -15,7 +15,6 @@ from shopflow_kit.messaging.envelope import (
 )
 from shopflow_kit.messaging.outbox import add_to_outbox, outbox_table
 from shopflow_kit.messaging.relay import OutboxRelay
-from shopflow_kit.messaging.topics import Topics
 from shopflow_kit.messaging.wiring import messaging_jobs, metadata_tables, publish, reply
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "MessageConsumer",
     "MessageTypes",
     "OutboxRelay",
-    "Topics",
     "TransientError",
     "UnknownMessageTypeError",
     "add_to_outbox",

@@ -32,9 +32,8 @@ from shopflow_kit.messaging.consumer_dispatch import Dispatcher, Handler
 from shopflow_kit.messaging.consumer_handover import Handover
 from shopflow_kit.messaging.consumer_metrics import ConsumerMetrics
 from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
-from shopflow_kit.messaging.dead_letters import MissingTopicError
+from shopflow_kit.messaging.dead_letters import MissingTopicError, dead_letter_topic
 from shopflow_kit.messaging.envelope import Message
-from shopflow_kit.messaging.topics import dead_letter_topic
 
 logger = logging.getLogger(__name__)
 

@@ -21,13 +21,17 @@ from datetime import UTC, datetime
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from shopflow_kit.messaging.envelope import Envelope, MalformedMessageError
-from shopflow_kit.messaging.topics import dead_letter_topic
 
 _DEAD_LETTER_PARTITION = 0
 _HEADER_PREFIX = "dlq."
 _MAX_ERROR_CHARS = 2000  # a validation error can be long; headers are for reading, not archiving
 
 Headers = Sequence[tuple[str, bytes]]
+
+
+def dead_letter_topic(topic: str) -> str:
+    """Where messages of `topic` that could not be handled are kept, with their error."""
+    return f"{topic}.dlq"
 
 
 class MissingTopicError(LookupError):

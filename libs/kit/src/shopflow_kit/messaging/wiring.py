@@ -1,18 +1,15 @@
 """A service on the bus in one call, and the one way to put a message on it.
 
     metadata_tables(Base.metadata)              # outbox + processed_messages, for migrations
-    jobs = messaging_jobs(database, settings, service="inventory", handlers=handlers,
-                          consumes=[settings.topics.inventory_commands], registry=...)
+    jobs = messaging_jobs(database, settings, group_id=..., handlers=handlers,
+                          consumes=[commands_topic], registry=metrics.registry)
     create_app(settings, ..., background=jobs)
 
 Handlers answer with `reply(session, topic, message, to=envelope)`; other code publishes
 with `publish(...)`. Both only write to the outbox, in the caller's transaction.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
@@ -26,9 +23,7 @@ from shopflow_kit.messaging.envelope import Envelope, Message
 from shopflow_kit.messaging.inbox import processed_messages_table
 from shopflow_kit.messaging.outbox import add_to_outbox, outbox_table
 from shopflow_kit.messaging.relay import OutboxRelay
-
-if TYPE_CHECKING:  # settings imports the topic names from this package
-    from shopflow_kit.settings import MessagingSettings
+from shopflow_kit.settings import MessagingSettings
 
 
 def metadata_tables(metadata: MetaData, *, outbox: bool = True, inbox: bool = True) -> None:
@@ -62,14 +57,15 @@ def messaging_jobs(
     database: Database,
     settings: MessagingSettings,
     *,
-    service: str,
+    group_id: str,
     registry: CollectorRegistry,
     handlers: Mapping[type[Message], Handler] | None = None,
     consumes: Iterable[str] = (),
     publishes: bool = True,
 ) -> dict[str, BackgroundJob]:
     """The background jobs of a service on the bus: its outbox relay (if it publishes)
-    and its consumer (if it handles messages), each a readiness check under its name."""
+    and its consumer (if it handles messages, as the consumer group `group_id`), each a
+    readiness check under its name."""
     jobs: dict[str, BackgroundJob] = {}
     if publishes:
         relay = OutboxRelay(database, settings.kafka_bootstrap_servers, registry=registry)
@@ -78,7 +74,7 @@ def messaging_jobs(
         consumer = MessageConsumer(
             database,
             settings.kafka_bootstrap_servers,
-            group_id=settings.topics.group(service),
+            group_id=group_id,
             topics=consumes,
             handlers=handlers,
             registry=registry,

@@ -21,10 +21,13 @@ from sqlalchemy import Column, Identity, Integer, Table, Text, Uuid, insert, sel
 from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging.consumer import MessageConsumer
 from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy, TransientError
-from shopflow_kit.messaging.dead_letters import read_dead_letters, replay_dead_letters
+from shopflow_kit.messaging.dead_letters import (
+    dead_letter_topic,
+    read_dead_letters,
+    replay_dead_letters,
+)
 from shopflow_kit.messaging.envelope import Envelope, Message
 from shopflow_kit.messaging.inbox import processed_messages_table
-from shopflow_kit.messaging.topics import dead_letter_topic
 
 pytestmark = pytest.mark.integration
 

@@ -15,10 +15,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shopflow_kit.messaging.consumer_retry import TransientError
-from shopflow_kit.messaging.dead_letters import publish_dead_letter
+from shopflow_kit.messaging.dead_letters import dead_letter_topic, publish_dead_letter
 from shopflow_kit.messaging.dlq_command import main
 from shopflow_kit.messaging.envelope import Envelope, Message
-from shopflow_kit.messaging.topics import dead_letter_topic
 
 pytestmark = pytest.mark.integration
 

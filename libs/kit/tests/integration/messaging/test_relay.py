@@ -21,7 +21,6 @@ from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.outbox import add_to_outbox, outbox_row, outbox_table
 from shopflow_kit.messaging.relay import OutboxRelay
-from shopflow_kit.messaging.topics import ALL_TOPICS
 from shopflow_stack.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -119,15 +118,6 @@ async def running(*relays: OutboxRelay) -> AsyncIterator[None]:
 
 def sample(relay: OutboxRelay, name: str, **labels: str) -> float:
     return relay.metrics.registry.get_sample_value(name, labels) or 0.0
-
-
-async def test_the_stack_creates_every_topic_the_kit_names(infra):
-    consumer = AIOKafkaConsumer(bootstrap_servers=infra.kafka_bootstrap_servers)
-    await consumer.start()
-    try:
-        assert set(ALL_TOPICS) <= await consumer.topics()
-    finally:
-        await consumer.stop()
 
 
 async def test_every_committed_message_is_published_once_in_order_per_key(

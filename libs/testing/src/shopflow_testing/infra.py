@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+
+import pytest
 
 from shopflow_stack.stack import Stack
 
@@ -36,6 +40,13 @@ class Infra:
     redis_url: str  # without a database number
     # Stops the broker and starts it again on the same port and data; None where impossible.
     restart_kafka: Callable[[], Awaitable[None]] | None = None
+
+
+def unique_name(request: pytest.FixtureRequest, prefix: str) -> str:
+    """A readable name unique to this run, e.g. `t_test_outbox_3f9a1c2e`."""
+    module = request.module.__name__.rsplit(".", 1)[-1] if request.module else "session"
+    slug = re.sub(r"[^a-z0-9]+", "_", module.lower())[:30]
+    return f"{prefix}{slug}_{uuid.uuid4().hex[:8]}"
 
 
 @contextmanager

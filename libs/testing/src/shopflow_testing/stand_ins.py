@@ -1,18 +1,24 @@
-"""Test stand-ins for the other side of the bus: the orchestrator a service answers to.
+"""Stand-ins for the other side of the bus: the orchestrator a service answers to.
 
 A service's integration tests send it commands as the order saga would and read its
-replies, on topics of their own (`bus_topics`), with the real broker in between.
+replies, on topics of their own (`bus_topics`), with the real broker in between:
+
+    async with OrchestratorStandIn.connected(bootstrap, bus_topics, "inventory", EVENTS) as saga:
+        await saga.send(ReserveStock(...))
+        [reply] = await saga.replies(order_id)
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy import MetaData, func, select
 
+from shopflow_contracts.topics import Topics
 from shopflow_kit.db import Database
 from shopflow_kit.messaging.envelope import Envelope, Message, MessageTypes
 
@@ -32,6 +38,26 @@ class OrchestratorStandIn:
         self._commands_topic = commands_topic
         self._events = MessageTypes(events)
         self.replied: defaultdict[str, list[Envelope]] = defaultdict(list)  # by correlation id
+
+    @classmethod
+    @asynccontextmanager
+    async def connected(
+        cls,
+        bootstrap_servers: str,
+        topics: Topics,
+        service: str,
+        events: Iterable[type[Message]],
+    ) -> AsyncIterator[OrchestratorStandIn]:
+        """The stand-in on `service`'s commands and events topics, its clients open meanwhile."""
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+        # No group: it reads every partition from the start and commits nothing.
+        replies = AIOKafkaConsumer(
+            topics.events(service),
+            bootstrap_servers=bootstrap_servers,
+            auto_offset_reset="earliest",
+        )
+        async with producer, replies:
+            yield cls(producer, replies, topics.commands(service), events)
 
     async def send(self, command: Message) -> Envelope:
         """A new command (a new message id, as a resend has); its envelope."""

@@ -1,26 +1,26 @@
-"""Where ShopFlow's messages travel: its Kafka topic and consumer group names, in one place.
+"""Where ShopFlow's messages travel: the catalogue of its Kafka topics and consumer groups.
 
 - commands to a service: `shopflow.<service>.commands` (ReserveStock → inventory);
 - the events a service emits: `shopflow.<service>.events` (StockReserved from inventory);
 - what a consumer gave up on: `<topic>.dlq`, next to the topic it came from;
 - a service consumes as the group `shopflow.<service>`, however many instances it runs.
 
-Every topic has the stack's partition count (3) and the order id as key, so one order's
-messages stay in order. Topics are created on purpose, never by use: `ALL_TOPICS` is
-what deploy/local/stack.toml creates. A `Topics` with another prefix names a separate
-set (each test uses its own, so a running stack never sees a test's messages).
+Every topic has the order id as key, so one order's messages stay in order. Topics are
+created on purpose, never by use: `ALL_TOPICS` is what every deployment creates (the
+local stack reads it from here). A `Topics` with another prefix names a separate set:
+each test uses its own, so a running stack never sees a test's messages.
 """
 
 from dataclasses import dataclass
 
+from pydantic import AliasChoices, Field
+
+from shopflow_kit.messaging.dead_letters import dead_letter_topic
+from shopflow_kit.settings import MessagingSettings
+
 PREFIX = "shopflow"
 COMMANDED_SERVICES = ("inventory", "payment")  # the services the order saga sends commands
 EMITTING_SERVICES = ("inventory", "payment", "order")  # the services that announce events
-
-
-def dead_letter_topic(topic: str) -> str:
-    """Where messages of `topic` that could not be handled are kept, with their error."""
-    return f"{topic}.dlq"
 
 
 @dataclass(frozen=True)
@@ -71,4 +71,17 @@ class Topics:
 
 
 ALL_TOPICS = Topics().all()
-"""Every topic of the stack, dead-letter topics included: the stack creates these."""
+"""Every topic of the stack, dead-letter topics included: each deployment creates these."""
+
+
+class BusSettings(MessagingSettings):
+    """A service on ShopFlow's bus: the kit's Kafka settings and the prefix of its topics,
+    unprefixed (`SHOPFLOW_TOPIC_PREFIX`; tests pass `topic_prefix` to get topics of their own)."""
+
+    topic_prefix: str = Field(
+        default=PREFIX, validation_alias=AliasChoices("SHOPFLOW_TOPIC_PREFIX", "topic_prefix")
+    )
+
+    @property
+    def topics(self) -> Topics:
+        return Topics(self.topic_prefix)

@@ -1,0 +1,9 @@
+"""ShopFlow's test support, for the tests of every package (never shipped with a service).
+
+- `plugin` and `kafka`: the pytest fixtures, on real PostgreSQL, Kafka and Redis
+  (loaded by the repository's root conftest);
+- `infra`: where those servers are: the local stack's processes, or containers;
+- `servers`: an app in process, with its lifespan, or served over real HTTP;
+- `stand_ins`: the other side of the bus, played by a test;
+- `sample_saga`: a saga shaped like place-order, for the saga engine's tests.
+"""

@@ -1,0 +1,66 @@
+"""Kafka fixtures: topics no other test uses, and a whole bus of ShopFlow topics of a test's own.
+
+- `kafka_topic`: `await kafka_topic(partitions=3)` creates a topic for this test only;
+- `bus_topics`: a complete set of ShopFlow topics (commands, events, dead letters) under
+  a prefix of the test's own, deleted afterwards;
+- `on_test_bus`: the settings fields that put a service on those topics,
+  `OrderSettings(database_url=..., **on_test_bus)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from shopflow_contracts.topics import Topics
+from shopflow_testing.infra import Infra, unique_name
+
+BUS_PARTITIONS = 3  # as the stack's topics: per-key order is what the tests rely on
+
+CreateTopic = Callable[..., Coroutine[Any, Any, str]]
+
+
+@pytest.fixture
+async def kafka_topic(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[CreateTopic]:
+    """A factory: `await kafka_topic(partitions=3)` creates a topic no other test uses."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await admin.start()
+    created: list[str] = []
+
+    async def create(partitions: int = 1) -> str:
+        name = unique_name(request, "test.").replace("_", "-")
+        await admin.create_topics([NewTopic(name, partitions, 1)])
+        created.append(name)
+        return name
+
+    try:
+        yield create
+    finally:
+        if created:
+            await admin.delete_topics(created)
+        await admin.close()
+
+
+@pytest.fixture
+async def bus_topics(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[Topics]:
+    topics = Topics(prefix=unique_name(request, "t."))
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, BUS_PARTITIONS, 1) for name in topics.all()])
+        yield topics
+        await admin.delete_topics(list(topics.all()))
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def on_test_bus(infra: Infra, bus_topics: Topics) -> dict[str, str]:
+    return {
+        "kafka_bootstrap_servers": infra.kafka_bootstrap_servers,
+        "topic_prefix": bus_topics.prefix,
+        "environment": "test",
+    }
