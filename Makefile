@@ -10,12 +10,12 @@ UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE_DIR)/uv-$(UV_VERSION)/bin/
 STACK := $(UV) run --frozen shopflow-stack
 PYTEST := $(UV) run --frozen pytest
 # Every package of the workspace, type-checked by import name (each ships a py.typed).
-TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/shopflow_* services/*/src/shopflow_* gateway/src/shopflow_*)),-p $(pkg))
+TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/shopflow_* services/*/src/shopflow_* gateway/src/shopflow_* benchmarks/src/shopflow_*)),-p $(pkg))
 
 .PHONY: help
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), rate=... duration=... (load), record=... args=... (audit, load), ARGS='...' (pytest)"
+	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), rate=... duration=... (load, bench), only=... (bench), record=... args=... (audit, load), ARGS='...' (pytest)"
 
 $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
 	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
@@ -66,10 +66,8 @@ load: install ## Open-loop orders through the stack's gateway, recorded: make lo
 	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_drills.load --rate $(or $(rate),10) --duration $(or $(duration),30) $(args)
 
 .PHONY: bench
-bench: install ## Benchmarks that print figures: outbox relay, gateway vs direct (starts what it needs)
-	$(UV) run --frozen python benchmarks/outbox_relay.py
-	$(STACK) up
-	$(UV) run --frozen python benchmarks/gateway.py
+bench: install ## Measure the shop in one run (docs/benchmarks.md): make bench [rate=10] [duration=60] [only=reads,saga]
+	$(UV) run --frozen python -m shopflow_benchmarks $(if $(rate),--rate $(rate)) $(if $(duration),--duration $(duration)) $(if $(only),--only $(only))
 
 # Go-built tools (deploy/tools/tools.toml): built once into $(CACHE_DIR)/tools, by version.
 # In a recipe, $(call go_tool,helm) is the path of helm, built on first use.

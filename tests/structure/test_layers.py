@@ -2,6 +2,8 @@
 
     services/*, gateway          the deployables: kit and contracts only, never each other
     libs/testing                 fixtures and stand-ins: anything below it
+    benchmarks                   the harness: the stack, the drills' load generator, and the
+                                 gateway's own rate-limit script it measures (ADR 0006)
     deploy/local, deploy/drills  the stack runner (reads the topic catalogue from contracts),
                                  the auditor and load generator: contracts and kit
     libs/contracts               messages and the topic catalogue, on the kit
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 KIT, CONTRACTS = "shopflow_kit", "shopflow_contracts"
 STACK, DRILLS, TESTING = "shopflow_stack", "shopflow_drills", "shopflow_testing"
+BENCHMARKS = "shopflow_benchmarks"
 SERVICES = sorted(path.name for path in (ROOT / "services").iterdir() if (path / "src").is_dir())
 DEPLOYABLES = [*(f"shopflow_{name.replace('-', '_')}" for name in SERVICES), "shopflow_gateway"]
 # What each package may import of the workspace; a deployable may not import another.
@@ -31,6 +34,7 @@ ALLOWED = {
     STACK: {CONTRACTS, KIT},
     DRILLS: {CONTRACTS, KIT},
     TESTING: {KIT, CONTRACTS, STACK},
+    BENCHMARKS: {KIT, CONTRACTS, STACK, DRILLS, "shopflow_gateway"},
     **{deployable: {KIT, CONTRACTS} for deployable in DEPLOYABLES},
 }
 DEV_ONLY = {"pytest", "pytest_asyncio", "hypothesis", "schemathesis", "testcontainers"}

@@ -7,7 +7,13 @@
 `python -m shopflow_drills.load --rate 20 --duration 30` (`make load`) does the same.
 """
 
-from shopflow_drills.load.generator import DEFAULT_MIX, LoadPlan, run_load
+from shopflow_drills.load.generator import (
+    DEFAULT_MIX,
+    LoadPlan,
+    place_orders,
+    read_outcomes,
+    run_load,
+)
 from shopflow_drills.load.record import ClientOrder, LoadRecord, Outcome
 from shopflow_drills.load.shop import RetryPolicy
 from shopflow_drills.load.summary import LoadSummary, Percentiles, summarise
@@ -21,6 +27,8 @@ __all__ = [
     "Outcome",
     "Percentiles",
     "RetryPolicy",
+    "place_orders",
+    "read_outcomes",
     "run_load",
     "summarise",
 ]

@@ -17,7 +17,8 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -73,19 +74,36 @@ def kinds_for(plan: LoadPlan) -> list[Kind]:
 
 async def run_load(plan: LoadPlan) -> LoadRecord:
     """Place `plan.arrivals` orders open-loop, settle, and return what every client was told."""
-    kinds = kinds_for(plan)
+    record = await place_orders(plan)
+    if plan.settle_seconds > 0:
+        await read_outcomes(plan, record, plan.settle_seconds)
+    return record
+
+
+@asynccontextmanager
+async def shop_client(plan: LoadPlan, clock: Callable[[], float]) -> AsyncIterator[ShopClient]:
     connector = aiohttp.TCPConnector(limit=plan.connections)
     timeout = aiohttp.ClientTimeout(total=plan.request_timeout)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        origin = time.monotonic()
         users = {*plan.users, plan.admin}
-        shop = ShopClient(
-            plan.gateway_url,
-            session,
-            monotonic_clock(origin),
-            {user: plan.password(user) for user in users},
-            plan.retry,
-        )
+        passwords = {user: plan.password(user) for user in users}
+        yield ShopClient(plan.gateway_url, session, clock, passwords, plan.retry)
+
+
+async def read_outcomes(plan: LoadPlan, record: LoadRecord, seconds: float) -> None:
+    """Settle a record placed earlier: its run's clock goes on from its `started_at`."""
+
+    def clock() -> float:
+        return (datetime.now(UTC) - record.started_at).total_seconds()
+
+    async with shop_client(plan, clock) as shop:
+        await settle(shop, record, seconds)
+
+
+async def place_orders(plan: LoadPlan) -> LoadRecord:
+    """The open-loop arrivals alone: every order placed (or given up on), none settled."""
+    kinds = kinds_for(plan)
+    async with shop_client(plan, monotonic_clock(time.monotonic())) as shop:
         for user in plan.users:
             await shop.login(user)
         skus = await _products(shop, plan, kinds)
@@ -97,8 +115,7 @@ async def run_load(plan: LoadPlan) -> LoadRecord:
             mix=dict(plan.mix),
             skus=skus,
         )
-        origin = time.monotonic()
-        shop.clock = monotonic_clock(origin)
+        shop.clock = monotonic_clock(time.monotonic())  # second 0: `started_at`
         tasks = []
         for n, kind in enumerate(kinds):
             due = n / plan.rate
@@ -113,8 +130,6 @@ async def run_load(plan: LoadPlan) -> LoadRecord:
             tasks.append(asyncio.create_task(_one_order(shop, plan, skus, order)))
         await asyncio.gather(*tasks)
         record.ended_at = shop.clock()
-        if plan.settle_seconds > 0:
-            await settle(shop, record, plan.settle_seconds)
     return record
 
 

@@ -1,22 +1,19 @@
 """How fast the outbox relay drains a backlog, and how soon a committed message is published.
 
-    uv run python benchmarks/outbox_relay.py [--backlog 50000] [--rate 200] [--seconds 15]
+On a fresh database on the order service's PostgreSQL server and a fresh topic with the
+stack's partition count, each relay a process of its own on uvloop (as in a service
+replica), it measures:
 
-It starts what it needs of the local stack that is not running yet (the order service's
-PostgreSQL and Kafka, as the test fixtures do) and stops only that afterwards. On a
-fresh database and a fresh topic with the stack's partition count, each relay a process
-of its own on uvloop (as in a service replica), it measures, in about 80 s:
-
-1. drain rate: events/s to publish a backlog of `--backlog` rows with 1 relay, then 2;
-   the clock runs from the first row marked published to the last (start-up aside);
+1. drain rate: events/s to publish a backlog of rows with 1 relay, then 2; the clock
+   runs from the first row marked published to the last (start-up aside);
 2. latency from a writer's commit to its row marked published (after Kafka's ack), at a
-   steady `--rate` of one-message transactions for `--seconds`: with LISTEN/NOTIFY, then
-   with polling only (rows written without NOTIFY; the relay polls every second).
+   steady rate of one-message transactions: with LISTEN/NOTIFY, then with polling only
+   (rows written without NOTIFY; the relay polls every second).
+
+`python -m shopflow_benchmarks.relay URL BOOTSTRAP` is one such relay process.
 """
 
-import argparse
 import asyncio
-import statistics
 import sys
 import time
 import uuid
@@ -29,14 +26,21 @@ import uvloop
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from sqlalchemy import insert, text
 
+from shopflow_benchmarks.harness import Bench
+from shopflow_drills.load import Percentiles
 from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.outbox import add_to_outbox, outbox_row, outbox_table
+from shopflow_kit.messaging.outbox import (
+    OUTBOX_CHANNEL,
+    add_to_outbox,
+    outbox_row,
+    outbox_table,
+)
 from shopflow_kit.messaging.relay import OutboxRelay
 from shopflow_stack.stack import Stack
 
 OUTBOX = outbox_table(service_metadata())
-ORDERS = 10_000  # distinct keys: a backlog of 50,000 is five messages an order
+ORDERS = 10_000  # distinct keys: a backlog of 20,000 is two messages an order
 POLL_INTERVAL = 1.0  # the relay's default
 ALL_PUBLISHED = "NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"
 
@@ -68,32 +72,42 @@ async def until(database: Database, condition: str) -> None:
         await asyncio.sleep(0.1)
 
 
+LISTENING = (
+    "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND query LIKE 'LISTEN%')"
+)
+
+
 @asynccontextmanager
-async def relays(count: int, database: Database, bootstrap: str) -> AsyncIterator[None]:
-    """`count` relay processes, each listening for commits before this yields."""
+async def relays(
+    count: int, database: Database, bootstrap: str
+) -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """`count` relay processes, started together, each listening for commits before this yields."""
     url = database.engine.url.render_as_string(hide_password=False)
-    argv = [sys.executable, __file__, "--relay", url, bootstrap]
+    argv = [sys.executable, "-m", "shopflow_benchmarks.relay", url, bootstrap]
     processes = [await asyncio.create_subprocess_exec(*argv) for _ in range(count)]
     try:
-        await until(
-            database,
-            "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-            f" AND query LIKE 'LISTEN%') = {count}",
-        )
-        yield
+        await until(database, f"{LISTENING} = {count}")
+        yield processes
     finally:
         for process in processes:
-            process.terminate()
-            await process.wait()
+            await stop(process)
 
 
-async def drain_rate(database: Database, bootstrap: str, backlog: list[Any], count: int) -> float:
-    """Events/s of `count` relays publishing the rows of `backlog`, written beforehand."""
+async def stop(relay: asyncio.subprocess.Process) -> None:
+    if relay.returncode is None:
+        relay.terminate()
+        await relay.wait()
+
+
+async def drain_rate(database: Database, backlog: list[Any]) -> float:
+    """Events/s of the running relays publishing `backlog`, committed as one transaction
+    (so the relays meet it whole, as after an outage) and announced as a commit is."""
     async with database.transaction() as session:
         for start in range(0, len(backlog), 5_000):
             await session.execute(insert(OUTBOX), backlog[start : start + 5_000])
-    async with relays(count, database, bootstrap):
-        await until(database, ALL_PUBLISHED)
+        await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
+    await until(database, ALL_PUBLISHED)
     [(seconds,)] = await query(
         database, "SELECT extract(epoch FROM max(published_at) - min(published_at)) FROM outbox"
     )
@@ -158,57 +172,47 @@ async def fresh_outbox_and_topic(stack: Stack) -> AsyncIterator[tuple[Database, 
         await admin.close()
 
 
-def percentiles_ms(latencies: list[float]) -> str:
-    cuts = statistics.quantiles(latencies, n=100)
-    return f"{cuts[49] * 1000:>8.1f} {cuts[98] * 1000:>8.1f}"
+async def relay(bench: Bench) -> dict[str, Any]:
+    sizes = bench.sizes
+    bootstrap = bench.stack.config.kafka.bootstrap_servers
+    async with fresh_outbox_and_topic(bench.stack) as (database, topic):
+        messages = map(noted, range(sizes.relay_backlog))
+        backlog = [outbox_row(topic=topic, key=key, envelope=e) for key, e in messages]
+        # Both relays start together (a process start is the slow part), measure together,
+        # then one stops and the other measures alone.
+        async with relays(2, database, bootstrap) as both:
+            two = await drain_rate(database, backlog)
+            await stop(both[1])
+            await until(database, f"{LISTENING} = 1")
+            one = await drain_rate(database, backlog)
+            latencies = {
+                label: await commit_to_published(
+                    database, topic, sizes.relay_rate, sizes.relay_seconds, notify=notify
+                )
+                for label, notify in (("listen_notify", True), ("polling_only", False))
+            }
+        drains = [one, two]
+    return {
+        "partitions": bench.stack.config.kafka.partitions,
+        "backlog": sizes.relay_backlog,
+        "drain_per_second": {"1 relay": drains[0], "2 relays": drains[1]},
+        "commit_to_published": {
+            label: {
+                "rate": sizes.relay_rate,
+                "seconds": sizes.relay_seconds,
+                "achieved_rate": achieved,
+                **_ms(Percentiles.of(lags)),
+            }
+            for label, (lags, achieved) in latencies.items()
+        },
+        "poll_interval_seconds": POLL_INTERVAL,
+    }
 
 
-async def benchmark(backlog_size: int, rate: int, seconds: int) -> None:
-    stack = Stack()
-    started = await stack.up(["postgres-order", "kafka"])
-    bootstrap = stack.config.kafka.bootstrap_servers
-    try:
-        async with fresh_outbox_and_topic(stack) as (database, topic):
-            messages = map(noted, range(backlog_size))
-            backlog = [outbox_row(topic=topic, key=key, envelope=e) for key, e in messages]
-            drains = [await drain_rate(database, bootstrap, backlog, n) for n in (1, 2)]
-            async with relays(1, database, bootstrap):
-                notified, polled = [
-                    await commit_to_published(database, topic, rate, seconds, notify=notify)
-                    for notify in (True, False)
-                ]
-    finally:
-        stack.down([process.name for process in started])
-
-    partitions = stack.config.kafka.partitions
-    print(f"\nOutbox relay: {partitions} partitions, batches of 100, each relay a uvloop process\n")
-    print(f"drain a backlog of {backlog_size:,} rows       events/s")
-    for count, events in zip((1, 2), drains, strict=True):
-        print(
-            f"  {count} relay{'s' if count > 1 else ' '}                          {events:>8,.0f}"
-        )
-    print(f"\ncommit → published, {seconds} s at {rate} msg/s      p50 ms   p99 ms  achieved")
-    for label, (latencies, achieved) in (
-        ("LISTEN/NOTIFY, polling as fallback", notified),
-        (f"polling only, every {POLL_INTERVAL:.0f} s", polled),
-    ):
-        print(f"  {label:<36} {percentiles_ms(latencies)} {achieved:>6.0f}/s")
+def _ms(cuts: Percentiles) -> dict[str, float]:
+    return {"p50_ms": (cuts.p50 or 0) * 1000, "p99_ms": (cuts.p99 or 0) * 1000}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--backlog", type=int, default=50_000)
-    parser.add_argument("--rate", type=int, default=200, help="messages a second")
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--relay", nargs=2, metavar=("URL", "BOOTSTRAP"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.relay:  # one of the benchmark's relay processes
-        url, bootstrap = args.relay
-        relay = OutboxRelay(Database(url), bootstrap, poll_interval=POLL_INTERVAL)
-        uvloop.run(relay.run())
-    else:
-        asyncio.run(benchmark(args.backlog, args.rate, args.seconds))
-
-
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # one relay process of the drain and latency measurements
+    url, bootstrap = sys.argv[1:3]
+    uvloop.run(OutboxRelay(Database(url), bootstrap, poll_interval=POLL_INTERVAL).run())

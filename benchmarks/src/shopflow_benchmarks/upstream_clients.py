@@ -1,12 +1,8 @@
-"""What the gateway costs, which upstream client it should use, and what a breaker decision weighs.
+"""What the gateway costs, which upstream client it should use, and what a breaker decision
+weighs: the figures behind ADR 0006 (`make bench only=upstream-clients`; not in the default run).
 
-Run against the local stack (`make up` first: it needs inventory and Redis running):
-
-    uv run python benchmarks/gateway.py [--seconds 4] [--concurrency 8 64]
-
-It starts two gateways of its own on free loopback ports, one per upstream client
-(`GATEWAY_UPSTREAM_CLIENT=httpx|aiohttp`, rate limits out of the way), and measures in
-one run, in about a minute:
+It starts two gateways of its own, one per upstream client (`GATEWAY_UPSTREAM_CLIENT=
+httpx|aiohttp`, rate limits out of the way), and measures:
 
 1. requests/s, p50 and p99 of `GET /products/{sku}` straight to inventory, then
    `GET /api/v1/products/{sku}` through each gateway (never cached), and their ratio;
@@ -15,59 +11,47 @@ one run, in about a minute:
    processes are all open (each process has its own, as in ADR 0006).
 """
 
-import argparse
 import asyncio
 import logging
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
 import httpx
-import uvloop
 from aiohttp import web
 from redis.asyncio import Redis
 
+from shopflow_benchmarks.harness import (
+    UNLIMITED,
+    Bench,
+    free_port,
+    gateway_environment,
+    server_process,
+)
 from shopflow_gateway.rate_limit import TOKEN_BUCKET
-from shopflow_gateway.settings import RateLimit
 from shopflow_kit import Upstream, UpstreamPolicy, UpstreamUnavailable
-from shopflow_stack import config as stack_config
-
-CLIENTS = ("httpx", "aiohttp")
-UNLIMITED = RateLimit(burst=10**9, per_second=10**9).model_dump_json()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-@contextmanager
-def gateway_process(client: str, environment: dict[str, str]) -> Iterator[str]:
+@asynccontextmanager
+async def gateway_with(client: str, bench: Bench) -> AsyncIterator[str]:
     """A gateway of its own, on a free port, using `client` for its upstream calls."""
     port = free_port()
-    env = {**os.environ, **environment, "GATEWAY_PORT": str(port), "GATEWAY_LOG_LEVEL": "WARNING"}
-    env |= {"GATEWAY_UPSTREAM_CLIENT": client, "GATEWAY_RATE_LIMIT": UNLIMITED}
-    process = subprocess.Popen([sys.executable, "-m", "shopflow_gateway"], env=env)
+    environment = gateway_environment(
+        bench.stack,
+        port,
+        GATEWAY_UPSTREAM_CLIENT=client,
+        GATEWAY_RATE_LIMIT=UNLIMITED,
+        GATEWAY_LOG_LEVEL="WARNING",
+    )
     url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    argv = [sys.executable, "-m", "shopflow_gateway"]
+    log = bench.log_dir / f"bench-gateway-{client}.log"
+    async with server_process(argv, f"{url}/readyz", log, environment):
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def measure(url: str, seconds: float, concurrency: int) -> tuple[float, float, float]:
@@ -144,53 +128,45 @@ async def calls_before_breakers_open(processes: int) -> int:
     return seen
 
 
-async def main(seconds: float, concurrencies: list[int]) -> None:
-    environment = stack_config.load().environment()
-    inventory = environment["SHOPFLOW_INVENTORY_URL"]
-    try:
-        async with httpx.AsyncClient() as client:
-            sku = (await client.get(f"{inventory}/products?limit=1")).json()[0]["sku"]
-    except (httpx.TransportError, IndexError, KeyError):
-        sys.exit(f"no product at {inventory}: run `make up` first")
-    print(f"## GET one product ({sku}), {seconds:.0f} s per row, loopback\n")
-    print("| path | concurrency | requests/s | p50 ms | p99 ms | vs direct |")
-    print("|---|---|---|---|---|---|")
-    with (
-        gateway_process("httpx", environment) as via_httpx,
-        gateway_process("aiohttp", environment) as via_aiohttp,
+async def upstream_clients(bench: Bench) -> dict[str, Any]:
+    inventory = bench.url("inventory")
+    async with httpx.AsyncClient() as client:
+        sku = (await client.get(f"{inventory}/products?limit=1")).json()[0]["sku"]
+    seconds = bench.sizes.read_seconds
+    rows = []
+    async with (
+        gateway_with("httpx", bench) as via_httpx,
+        gateway_with("aiohttp", bench) as via_aiohttp,
     ):
         targets = {
             "direct to inventory": f"{inventory}/products/{sku}",
             "gateway, httpx pool": f"{via_httpx}/api/v1/products/{sku}",
             "gateway, aiohttp pool": f"{via_aiohttp}/api/v1/products/{sku}",
         }
-        for concurrency in concurrencies:
+        for concurrency in bench.sizes.read_connections:
             direct = 0.0
             for name, url in targets.items():
                 rate, p50, p99 = await measure(url, seconds, concurrency)
                 direct = direct or rate
-                print(
-                    f"| {name} | {concurrency} | {rate:.0f} | {p50:.1f} | {p99:.1f} "
-                    f"| {rate / direct:.2f} |"
+                rows.append(
+                    {
+                        "path": name,
+                        "concurrency": concurrency,
+                        "requests_per_second": rate,
+                        "p50_ms": p50,
+                        "p99_ms": p99,
+                        "vs_direct": rate / direct,
+                    }
                 )
-    print("\n## Redis round trip (what a shared breaker would add to every request)\n")
-    print("| call | p50 ms | p99 ms |\n|---|---|---|")
-    for name, (p50, p99) in (await redis_round_trips(environment["SHOPFLOW_REDIS_URL"])).items():
-        print(f"| {name} | {p50:.3f} | {p99:.3f} |")
+    redis_url = bench.stack.config.environment()["SHOPFLOW_REDIS_URL"]
     policy = UpstreamPolicy()
-    print(
-        f"\n## Calls reaching a failing upstream before every breaker is open "
-        f"(fail_max {policy.breaker_fail_max}, {policy.retries.attempts} attempts)\n"
-    )
-    print("| gateway processes | calls the upstream saw |\n|---|---|")
-    for processes in (1, 2, 4):
-        print(f"| {processes} | {await calls_before_breakers_open(processes)} |")
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=4.0, help="measured time per row")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[8, 64])
-    arguments = parser.parse_args()
     logging.getLogger("shopflow_kit.upstream").setLevel(logging.ERROR)  # breakers open on purpose
-    uvloop.run(main(arguments.seconds, arguments.concurrency))
+    return {
+        "sku": sku,
+        "reads": rows,
+        "redis_p50_p99_ms": await redis_round_trips(redis_url),
+        "breaker": {"fail_max": policy.breaker_fail_max, "attempts": policy.retries.attempts},
+        "calls_before_breakers_open": {
+            processes: await calls_before_breakers_open(processes) for processes in (1, 2, 4)
+        },
+    }

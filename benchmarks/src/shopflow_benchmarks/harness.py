@@ -1,0 +1,156 @@
+"""What every measurement of a run shares: the stack, a gateway for load, the sizes, the clock.
+
+The shop is measured as `make up` runs it, with one difference: load goes through a
+gateway process of the bench's own, configured like the stack's (same program, same
+environment, same log level) but with the per-customer rate limit raised by its setting
+(GATEWAY_RATE_LIMIT), so that the limiter does not stand between the load and the saga.
+The stack's own gateway is left as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shopflow_drills.deployment import Deployment
+from shopflow_stack.apps import AppProcess
+from shopflow_stack.stack import Stack
+
+UNLIMITED = '{"burst": 1000000, "per_second": 1000000}'
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How long and how hard each measurement runs; `make bench` takes the defaults."""
+
+    saga_rate: float = 10.0  # orders a second, sustained
+    saga_seconds: float = 60.0
+    search_start: float = 5.0  # the highest rate with p99 ≤ target: first rate tried
+    search_steps: int = 5
+    search_seconds: float = 20.0
+    p99_target: float = 1.0
+    read_seconds: float = 5.0
+    read_connections: tuple[int, ...] = (4, 16)
+    relay_backlog: int = 20_000
+    relay_rate: int = 200
+    relay_seconds: int = 10
+    pgbench_seconds: int = 10
+    kafka_messages: int = 500
+    settle_seconds: float = 60.0
+    quiet_timeout: float = 180.0
+
+
+SMOKE = Sizes(
+    saga_rate=5,
+    saga_seconds=1,
+    search_start=5,
+    search_steps=1,
+    search_seconds=1,
+    read_seconds=1,
+    read_connections=(2,),
+    relay_backlog=200,
+    relay_rate=20,
+    relay_seconds=1,
+    pgbench_seconds=1,
+    kafka_messages=5,
+    settle_seconds=30,
+    quiet_timeout=60,
+)
+"""Every measurement, tiny: `make test` runs it to prove the report has every figure."""
+
+
+@dataclass
+class Bench:
+    stack: Stack
+    gateway_url: str  # the bench's own gateway, rate limit raised
+    pids: dict[str, int]  # every process measured, by name
+    sizes: Sizes
+    log_dir: Path
+    notes: list[str] = field(default_factory=list)  # what a reader of the figures must know
+
+    @property
+    def deployment(self) -> Deployment:
+        return Deployment.from_environment(
+            {**self.stack.config.environment(), "SHOPFLOW_GATEWAY_URL": self.gateway_url}
+        )
+
+    def url(self, app: str) -> str:
+        return self.stack.config.environment()[f"SHOPFLOW_{app.upper()}_URL"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def server_process(
+    argv: list[str], ready_url: str, log: Path, environment: Mapping[str, str] | None = None
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """A server the bench starts, ready once `ready_url` answers 200; stopped afterwards."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as output:
+        process = await asyncio.create_subprocess_exec(
+            *argv, env={**os.environ, **(environment or {})}, stdout=output, stderr=output
+        )
+    try:
+        deadline = time.monotonic() + 60
+        async with httpx.AsyncClient(timeout=2) as client:
+            while True:
+                if process.returncode is not None:
+                    raise RuntimeError(f"{argv} exited with {process.returncode}; see {log}")
+                try:
+                    if (await client.get(ready_url)).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{ready_url} not ready after 60 s; see {log}")
+                await asyncio.sleep(0.1)
+        yield process
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            await asyncio.wait_for(process.wait(), 15)
+
+
+def gateway_environment(stack: Stack, port: int, **overrides: str) -> dict[str, str]:
+    """The stack's gateway environment, on another port, with `overrides` (GATEWAY_*)."""
+    gateway = next(app for app in stack.apps if app.name == "gateway")
+    assert isinstance(gateway, AppProcess)
+    return {**gateway.environment(), "GATEWAY_PORT": str(port), **overrides}
+
+
+@asynccontextmanager
+async def load_gateway(
+    stack: Stack, log_dir: Path, **overrides: str
+) -> AsyncIterator[tuple[str, int]]:
+    """A gateway like the stack's, rate limit raised; (its URL, its pid)."""
+    port = free_port()
+    environment = gateway_environment(stack, port, GATEWAY_RATE_LIMIT=UNLIMITED, **overrides)
+    url = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "shopflow_gateway"]
+    async with server_process(
+        argv, f"{url}/readyz", log_dir / f"bench-gateway-{port}.log", environment
+    ) as process:
+        yield url, process.pid
+
+
+def stack_pids(stack: Stack) -> dict[str, int]:
+    """Each running process of the stack (its gateway aside: the bench measures its own)."""
+    return {
+        process.name: pid
+        for process in stack.processes
+        if process.name != "gateway" and (pid := process.pid()) is not None
+    }

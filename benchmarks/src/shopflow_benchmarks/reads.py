@@ -1,0 +1,94 @@
+"""One plain read, from a bare app up to the same order through the gateway, with wrk.
+
+The rungs, each in the same run so their ratios mean something:
+1. a bare FastAPI hello-world on uvicorn (uvloop, httptools, no access log): the ceiling
+   of a Python handler on this machine;
+2. the order service's `/healthz`: the service's own stack of middleware, no database;
+3. `GET /orders/{id}` of one order straight on the order service (the identity headers
+   the gateway would set);
+4. the same order as `GET /api/v1/orders/{id}` through the bench's gateway (a bearer token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import asdict
+from typing import Any
+
+import aiohttp
+
+from shopflow_benchmarks.harness import Bench, free_port, server_process
+from shopflow_benchmarks.wrk import WrkResult, wrk
+from shopflow_drills.load import LoadPlan, place_orders
+from shopflow_kit.identity import CUSTOMER_ID_HEADER, ROLES_HEADER
+
+CUSTOMER = "alice"
+
+
+async def reads(bench: Bench) -> dict[str, Any]:
+    sizes = bench.sizes
+    token, order_id = await _one_order(bench.gateway_url)
+    order = bench.url("order")
+    widest = max(sizes.read_connections)
+
+    async def measure(
+        url: str, connections: int, headers: dict[str, str] | None = None
+    ) -> WrkResult:
+        return await asyncio.to_thread(
+            wrk, url, connections=connections, seconds=sizes.read_seconds, headers=headers
+        )
+
+    port = free_port()
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "shopflow_benchmarks.bare_app:app",
+        "--port",
+        str(port),
+    ]
+    argv += ["--no-access-log", "--log-level", "warning"]
+    bare_url = f"http://127.0.0.1:{port}/"
+    async with server_process(argv, bare_url, bench.log_dir / "bench-bare-app.log"):
+        await measure(bare_url, widest)  # a first run warms what is lazy
+        bare = await measure(bare_url, widest)
+    healthz = await measure(f"{order}/healthz", widest)
+    direct_headers = {CUSTOMER_ID_HEADER: CUSTOMER, ROLES_HEADER: "customer"}
+    rows = []
+    for connections in sizes.read_connections:
+        direct = await measure(f"{order}/orders/{order_id}", connections, direct_headers)
+        via = await measure(
+            f"{bench.gateway_url}/api/v1/orders/{order_id}",
+            connections,
+            {"Authorization": f"Bearer {token}"},
+        )
+        rows.append(
+            {
+                "connections": connections,
+                "direct": asdict(direct),
+                "gateway": asdict(via),
+                "gateway_share": via.requests_per_second / direct.requests_per_second,
+            }
+        )
+    return {
+        "seconds": sizes.read_seconds,
+        "bare_app": {"connections": widest, **asdict(bare)},
+        "order_healthz": {"connections": widest, **asdict(healthz)},
+        "get_order": rows,
+    }
+
+
+async def _one_order(gateway: str) -> tuple[str, str]:
+    """A bearer token for the customer, and one order of theirs (on a product of its own)."""
+    plan = LoadPlan(gateway, rate=1, duration=1, mix={"approved": 1}, users=(CUSTOMER,))
+    record = await place_orders(plan)
+    order_id = record.orders[0].order_id
+    if order_id is None:
+        raise RuntimeError(f"the gateway refused the order to read: {record.orders[0].attempts}")
+    async with aiohttp.ClientSession(base_url=gateway) as session:
+        body = {"username": CUSTOMER, "password": plan.password(CUSTOMER)}
+        async with session.post("/auth/token", json=body) as response:
+            response.raise_for_status()
+            token: str = (await response.json())["access_token"]
+    return token, order_id

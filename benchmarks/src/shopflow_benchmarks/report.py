@@ -1,0 +1,263 @@
+"""A run's figures as Markdown tables (printed, and kept in docs/benchmarks.md) and as JSON.
+
+docs/benchmarks.md is written by people except between two pairs of markers: the latest
+run's tables, replaced by each run, and the history, one row added by each run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+LATEST = ("<!-- bench:latest -->", "<!-- /bench:latest -->")
+HISTORY = ("<!-- bench:history -->", "<!-- /bench:history -->")
+HISTORY_HEADER = (
+    "| date | commit | sustained: offered → confirmed/s, p99 | highest rate, p99 ≤ 1 s "
+    "| stack CPU/order | GET direct / via gateway | relay drain |\n|---|---|---|---|---|---|---|"
+)
+
+Figures = dict[str, Any]
+
+
+def markdown(run: Figures) -> str:
+    lines = [
+        f"Run of {run['date']}, commit `{run['commit']}`, {run['duration_seconds']:.0f} s.",
+        f"Machine: {run['machine_line']}.",
+        "",
+    ]
+    for part in (_saga, _cpu, _search, _reads, _relay, _ceilings, _memory, _upstream):
+        section = list(part(run))
+        if section:
+            lines += [*section, ""]
+    if run.get("notes"):
+        lines += ["Notes:", *(f"- {note}" for note in run["notes"]), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _row(what: str, value: str) -> str:
+    return f"| {what} | {value} |"
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value * 1000:,.0f}"
+
+
+def _saga(run: Figures) -> Iterator[str]:
+    saga = run.get("saga")
+    if not saga:
+        return
+    s = saga["summary"]
+    confirmed = s["placed_to_confirmed"]
+    after = s["accepted_after"]
+    quiet = saga["quiet_after_seconds"]
+    yield (
+        f"### The saga, sustained: {s['rate']:g} orders/s for {s['duration']:g} s "
+        "(open loop, approved orders, through the gateway)"
+    )
+    yield ""
+    yield "| figure | value |\n|---|---|"
+    counts = f"{s['offered']} / {s['accepted']} / {s['never_accepted']}"
+    yield _row("offered / accepted / never accepted", counts)
+    yield _row("confirmed/s inside the arrival window", f"{s['confirmed_per_second']:.1f}")
+    yield _row("final within the run (+1 s)", f"{s['final_within_run']:.1%}")
+    cuts = " / ".join(_ms(confirmed[q]) for q in ("p50", "p95", "p99", "max"))
+    yield _row("placed → CONFIRMED p50 / p95 / p99 / max (ms, order service clock)", cuts)
+    waited = f"{_ms(after['p50'])} / {_ms(after['p99'])}"
+    yield _row("accepted after p50 / p99 (ms, client clock from due)", waited)
+    yield _row("quiet after the last arrival", "never" if quiet is None else f"{quiet:.1f} s")
+    busy = (
+        f"{saga['machine_busy_share']:.0%} (other programs: {saga['others_cpu_seconds']:.0f} CPU s)"
+    )
+    yield _row("machine CPU busy, first arrival → quiet", busy)
+
+
+def _cpu(run: Figures) -> Iterator[str]:
+    saga = run.get("saga")
+    if not saga:
+        return
+    yield "### CPU per order, by process (first arrival → quiet, ÷ orders accepted)"
+    yield ""
+    yield "| process | CPU ms / order |\n|---|---|"
+    for name, spent in sorted(saga["cpu_ms_per_order"].items(), key=lambda item: -item[1]):
+        yield f"| {name} | {spent:.1f} |"
+    yield f"| **the stack, all processes** | **{saga['stack_cpu_ms_per_order']:.1f}** |"
+    yield f"| the whole machine (every program) | {saga['machine_cpu_ms_per_order']:.1f} |"
+
+
+def _search(run: Figures) -> Iterator[str]:
+    search = run.get("search")
+    if not search:
+        return
+    highest = search["highest_rate"]
+    yield (
+        f"### Highest rate with placed → CONFIRMED p99 ≤ {search['p99_target_ms']:.0f} ms: "
+        f"{'none of the rates tried' if highest is None else f'{highest:g} orders/s'}"
+    )
+    yield ""
+    yield f"Each step {search['step_seconds']:g} s, every order accepted and final to pass.\n"
+    yield "| rate/s | offered | accepted | final | p99 ms | passed |\n|---|---|---|---|---|---|"
+    for step in search["steps"]:
+        p99 = "–" if step["p99_ms"] is None else f"{step['p99_ms']:,.0f}"
+        yield (
+            f"| {step['rate']:g} | {step['offered']} | {step['accepted']} | {step['final']} "
+            f"| {p99} | {'yes' if step['passed'] else 'no'} |"
+        )
+
+
+def _reads(run: Figures) -> Iterator[str]:
+    reads = run.get("reads")
+    if not reads:
+        return
+    yield f"### One read (wrk, closed loop, {reads['seconds']:g} s per row, loopback)"
+    yield ""
+    yield "| what | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|"
+
+    def row(what: str, connections: int, figures: Figures) -> str:
+        return (
+            f"| {what} | {connections} | {figures['requests_per_second']:,.0f} | "
+            f"{figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} | {figures['errors']} |"
+        )
+
+    yield row(
+        "bare FastAPI hello world (uvicorn)", reads["bare_app"]["connections"], reads["bare_app"]
+    )
+    yield row(
+        "order service `/healthz`", reads["order_healthz"]["connections"], reads["order_healthz"]
+    )
+    for pair in reads["get_order"]:
+        yield row(
+            "`GET /orders/{id}` straight to the order service", pair["connections"], pair["direct"]
+        )
+        share = f"gateway, {pair['gateway_share']:.0%} of direct"
+        yield row(
+            f"`GET /api/v1/orders/{{id}}` through the {share}", pair["connections"], pair["gateway"]
+        )
+
+
+def _relay(run: Figures) -> Iterator[str]:
+    relay = run.get("relay")
+    if not relay:
+        return
+    yield f"### Outbox relay ({relay['partitions']} partitions, each relay a uvloop process)"
+    yield ""
+    yield "| figure | value |\n|---|---|"
+    for relays, rate in relay["drain_per_second"].items():
+        yield f"| drain a backlog of {relay['backlog']:,} rows, {relays} | {rate:,.0f} events/s |"
+    for label, lag in relay["commit_to_published"].items():
+        how = (
+            "LISTEN/NOTIFY"
+            if label == "listen_notify"
+            else f"polling only, every {relay['poll_interval_seconds']:g} s"
+        )
+        what = f"commit → published, {how}, {lag['rate']}/s for {lag['seconds']} s"
+        achieved = f"(achieved {lag['achieved_rate']:.0f}/s)"
+        yield _row(f"{what} {achieved}", f"p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms")
+
+
+def _ceilings(run: Figures) -> Iterator[str]:
+    ceilings = run.get("ceilings")
+    if not ceilings:
+        return
+    pg, kafka = ceilings["postgres"], ceilings["kafka"]
+    yield "### Ceilings, same run"
+    yield ""
+    yield "| figure | value |\n|---|---|"
+    yield (
+        f"| pgbench TPC-B-like, {pg['clients']} clients, on {pg['server']} "
+        f"(synchronous_commit {pg['synchronous_commit']}, fsync {pg['fsync']}) | "
+        f"{pg['commits_per_second']:,.0f} commits/s |"
+    )
+    yield (
+        f"| Kafka produce (acks=all) → consume, one at a time, {kafka['round_trips']} trips | "
+        f"p50 {kafka['round_trip_p50_ms']:.1f} ms, p99 {kafka['round_trip_p99_ms']:.1f} ms |"
+    )
+    produce = f"{kafka['batched_produce_per_second']:,.0f} msg/s"
+    yield _row("Kafka batched produce (acks=all, 200 B)", produce)
+    if reads := run.get("reads"):
+        bare = f"{reads['bare_app']['requests_per_second']:,.0f} req/s"
+        yield _row("bare uvicorn + FastAPI hello world", bare)
+
+
+def _memory(run: Figures) -> Iterator[str]:
+    at_rest = run.get("memory_at_rest_mb")
+    if not at_rest:
+        return
+    under_load = (run.get("saga") or {}).get("peak_pss_mb", {})
+    yield "### Memory (PSS, MB: each process with its children, shared pages split)"
+    yield ""
+    yield "| process | at rest | peak under the sustained load |\n|---|---|---|"
+    for name in sorted(at_rest):
+        peak = under_load.get(name)
+        yield f"| {name} | {at_rest[name]:.0f} | {'–' if peak is None else f'{peak:.0f}'} |"
+    peak = sum(v for k, v in under_load.items() if k in at_rest)
+    total_peak = f"**{peak:.0f}**" if under_load else "–"
+    yield f"| **total** | **{sum(at_rest.values()):.0f}** | {total_peak} |"
+
+
+def _upstream(run: Figures) -> Iterator[str]:
+    upstream = run.get("upstream_clients")
+    if not upstream:
+        return
+    yield f"### Gateway upstream clients (ADR 0006), GET one product ({upstream['sku']})"
+    yield ""
+    yield "| path | concurrency | req/s | p50 ms | p99 ms | vs direct |\n|---|---|---|---|---|---|"
+    for row in upstream["reads"]:
+        yield (
+            f"| {row['path']} | {row['concurrency']} | {row['requests_per_second']:,.0f} | "
+            f"{row['p50_ms']:.1f} | {row['p99_ms']:.1f} | {row['vs_direct']:.2f} |"
+        )
+    redis = ", ".join(
+        f"{call} p50 {p50:.2f} ms, p99 {p99:.2f} ms"
+        for call, (p50, p99) in upstream["redis_p50_p99_ms"].items()
+    )
+    yield f"\nRedis round trip: {redis}."
+    calls = ", ".join(
+        f"{n} process(es): {c}" for n, c in upstream["calls_before_breakers_open"].items()
+    )
+    yield f"Calls reaching a failing upstream before every breaker is open: {calls}."
+
+
+def history_row(run: Figures) -> str:
+    saga, search, reads, relay = (run.get(k) or {} for k in ("saga", "search", "reads", "relay"))
+    sustained = "–"
+    if saga:
+        s = saga["summary"]
+        sustained = (
+            f"{s['rate']:g}/s → {s['confirmed_per_second']:.1f}/s, "
+            f"p99 {_ms(s['placed_to_confirmed']['p99'])} ms"
+        )
+    highest = (
+        "–" if not search or search["highest_rate"] is None else f"{search['highest_rate']:g}/s"
+    )
+    cpu = f"{saga['stack_cpu_ms_per_order']:.0f} ms" if saga else "–"
+    read = "–"
+    if reads:
+        widest = reads["get_order"][-1]
+        read = (
+            f"{widest['direct']['requests_per_second']:,.0f} / "
+            f"{widest['gateway']['requests_per_second']:,.0f} req/s (c={widest['connections']})"
+        )
+    drain = f"{relay['drain_per_second']['1 relay']:,.0f}/s" if relay else "–"
+    cells = (run["date"], f"`{run['commit']}`", sustained, highest, cpu, read, drain)
+    return "| " + " | ".join(cells) + " |"
+
+
+def update_docs(path: Path, run: Figures) -> None:
+    """Replace the latest run's tables and add its row to the history."""
+    text = path.read_text()
+    text = _between(text, LATEST, "\n" + markdown(run))
+    begin, end = HISTORY
+    rows = re.search(re.escape(begin) + r"\n(.*?)" + re.escape(end), text, re.DOTALL)
+    old = [line for line in (rows.group(1) if rows else "").splitlines() if line.startswith("| 2")]
+    text = _between(text, HISTORY, "\n".join([HISTORY_HEADER, *old, history_row(run)]) + "\n")
+    path.write_text(text)
+
+
+def _between(text: str, markers: tuple[str, str], body: str) -> str:
+    begin, end = markers
+    if begin not in text or end not in text:
+        return text.rstrip() + f"\n\n{begin}\n{body}{end}\n"
+    head, rest = text.split(begin, 1)
+    return f"{head}{begin}\n{body}{end}{rest.split(end, 1)[1]}"

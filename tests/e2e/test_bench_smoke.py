@@ -1,0 +1,55 @@
+"""`make bench`, every measurement tiny, on the running stack: the report has every figure.
+
+A smoke test of the harness, never of speed: nothing here asserts how fast anything is.
+"""
+
+import pytest
+
+from shopflow_benchmarks.__main__ import run
+from shopflow_benchmarks.harness import SMOKE
+from shopflow_benchmarks.report import markdown
+
+pytestmark = pytest.mark.e2e
+
+
+def number(figures: dict, *path: str) -> float:
+    value = figures
+    for key in path:
+        value = value[key]
+    assert isinstance(value, int | float), (path, value)
+    return value
+
+
+async def test_a_tiny_bench_run_has_every_figure(shop):
+    figures = await run(SMOKE)
+
+    measured = {p.name for p in shop.processes if p.name != "gateway"} | {"gateway"}
+    assert set(figures["memory_at_rest_mb"]) == measured
+    saga = figures["saga"]
+    assert set(saga["cpu_ms_per_order"]) == measured | {"load generator (bench)"}
+    assert set(saga["peak_pss_mb"]) >= measured
+    summary = saga["summary"]
+    assert summary["accepted"] == summary["offered"] == 5
+    for cut in ("p50", "p95", "p99", "max"):
+        number(summary, "placed_to_confirmed", cut)
+    number(summary, "confirmed_per_second")
+    number(saga, "stack_cpu_ms_per_order")
+    assert figures["search"]["steps"]
+    for read in ("bare_app", "order_healthz"):
+        assert number(figures["reads"], read, "requests_per_second") > 0
+    for pair in figures["reads"]["get_order"]:
+        assert pair["direct"]["errors"] == pair["gateway"]["errors"] == 0
+        number(pair, "gateway_share")
+    relay = figures["relay"]
+    assert set(relay["drain_per_second"]) == {"1 relay", "2 relays"}
+    for how in ("listen_notify", "polling_only"):
+        number(relay, "commit_to_published", how, "p99_ms")
+    number(figures["ceilings"], "postgres", "commits_per_second")
+    number(figures["ceilings"], "kafka", "round_trip_p99_ms")
+    number(figures["ceilings"], "kafka", "batched_produce_per_second")
+
+    text = markdown(figures)
+    for heading in ("The saga, sustained", "CPU per order", "Highest rate", "One read"):
+        assert heading in text
+    for heading in ("Outbox relay", "Ceilings", "Memory"):
+        assert heading in text
