@@ -3,7 +3,7 @@
 import base64
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from shopflow_order.models import Order
 
@@ -33,8 +33,10 @@ class OrderCursor:
             padded = token + "=" * (-len(token) % 4)
             created_at, order_id = base64.urlsafe_b64decode(padded).decode().split("|")
             cursor = cls(datetime.fromisoformat(created_at), uuid.UUID(order_id))
-        except ValueError as error:  # binascii.Error and UnicodeDecodeError included
+            if cursor.created_at.tzinfo is None:
+                raise ValueError("a time without its offset")
+            # In UTC, as the database compares it: 0001-01-01T00:00+01:00 is before year 1.
+            cursor.created_at.astimezone(UTC)
+        except (ValueError, OverflowError) as error:  # binascii.Error, UnicodeDecodeError too
             raise InvalidCursorError(f"not a cursor from this API: {token!r}") from error
-        if cursor.created_at.tzinfo is None:
-            raise InvalidCursorError(f"not a cursor from this API: {token!r}")
         return cursor
