@@ -27,6 +27,9 @@ OrderId = uuid.UUID
 NOT_FOUND = {404: "order-not-found", 422: "validation-error"}
 ORDER = {"items": [{"sku": "MUG-001", "quantity": 2}], "payment_method": "tok_visa"}
 COMMON = (UNAUTHENTICATED, RATE_LIMITED, UPSTREAM_DOWN)
+# Placing an order asks inventory for prices: the order service's 5xx there speak for
+# inventory (or refuse at the door), so only no answer at all counts (ADR 0009).
+PLACING_COUNTS: frozenset[int] = frozenset()
 
 
 @router.post(
@@ -52,7 +55,14 @@ async def place_order(
         Header(alias="Idempotency-Key", description="Required: one per order you mean to place"),
     ] = None,
 ) -> Response:
-    return await forward(request, gateway.services.order, "/orders", caller, ORDERS)
+    return await forward(
+        request,
+        gateway.services.order,
+        "/orders",
+        caller,
+        ORDERS,
+        unavailable_statuses=PLACING_COUNTS,
+    )
 
 
 @router.get(

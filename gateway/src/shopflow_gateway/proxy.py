@@ -6,7 +6,7 @@ retried call can send it again; the answer is relayed chunk by chunk, its status
 """
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 
 import httpx
 from fastapi import Request
@@ -26,10 +26,12 @@ async def call_upstream(
     *,
     method: str | None = None,
     body: bytes | None = None,
+    unavailable_statuses: Collection[int] | None = None,
 ) -> httpx.Response:
     """`request` sent on to `upstream` at `target` (path and query); the answer unread.
 
     Raises the kit's `UpstreamUnavailable` (503 with Retry-After) when there is no answer.
+    `unavailable_statuses`: the answers the upstream's breaker counts, if not its own.
     """
     # The id this gateway answers with, kept or made by the kit's request id middleware.
     request_id = current_log_context().get("request_id") or uuid.uuid4().hex
@@ -37,7 +39,7 @@ async def call_upstream(
     outgoing = upstream.build_request(
         method or request.method, target, headers=headers, content=body or None
     )
-    return await upstream.stream(outgoing)
+    return await upstream.stream(outgoing, unavailable_statuses=unavailable_statuses)
 
 
 async def forward(
@@ -46,10 +48,19 @@ async def forward(
     path: str,
     caller: Caller | None,
     mounts: Sequence[Mount] = (),
+    *,
+    unavailable_statuses: Collection[int] | None = None,
 ) -> StreamingResponse:
     """The route's request, body and query string included, answered by `upstream` at `path`."""
     target = f"{path}?{request.url.query}" if request.url.query else path
-    answer = await call_upstream(request, upstream, target, caller, body=await request.body())
+    answer = await call_upstream(
+        request,
+        upstream,
+        target,
+        caller,
+        body=await request.body(),
+        unavailable_statuses=unavailable_statuses,
+    )
     return relay(answer, mounts)
 
 

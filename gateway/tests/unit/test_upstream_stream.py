@@ -1,5 +1,5 @@
 """The kit's pass-through `Upstream.stream`, as the gateway uses it: answers of any status,
-retried ones closed, 5xx still counted by the breaker."""
+retried ones closed, unavailability (502-504) still counted by the breaker, a 500 not."""
 
 import httpx
 import pytest
@@ -52,8 +52,8 @@ async def test_a_5xx_is_answered_not_raised_and_replaced_answers_are_closed():
     assert service.streams[-1].closed
 
 
-async def test_answered_5xx_still_open_the_breaker():
-    service = ScriptedService(500)
+async def test_answered_503s_still_open_the_breaker():
+    service = ScriptedService(503)
     order = upstream(service, breaker_fail_max=2)
 
     for _ in range(2):
@@ -72,3 +72,15 @@ async def test_a_4xx_is_an_answer_and_not_a_failure():
         answer = await order.stream(order.build_request("GET", "/orders/2"))
         assert answer.status_code == 404
         await answer.aclose()
+
+
+async def test_answered_500s_are_relayed_and_never_open_the_breaker():
+    service = ScriptedService(500)
+    order = upstream(service, breaker_fail_max=2)
+
+    for _ in range(5):
+        answer = await order.stream(order.build_request("GET", "/orders?before=x"))
+        assert answer.status_code == 500
+        await answer.aclose()
+
+    assert len(service.streams) == 5

@@ -23,7 +23,7 @@ class InventoryStandIn:
     def __init__(self) -> None:
         self.products: dict[str, dict[str, Any]] = {}
         self.lookups: list[list[str]] = []
-        self.failing = False
+        self.failing: int | None = None  # the status it answers with instead, if any
         self.app = FastAPI()
         self.app.get("/products", response_model=None)(self._list_products)
         self.url = ""
@@ -42,7 +42,7 @@ class InventoryStandIn:
     ) -> list[dict[str, Any]] | Response:
         self.lookups.append(sku or [])
         if self.failing:
-            return Response(status_code=500)
+            return Response(status_code=self.failing)
         return [self.products[s] for s in sku or [] if s in self.products]
 
 

@@ -10,12 +10,21 @@ calls (`retry_budget`) and a circuit breaker. A call left without an answer rais
 
 A proxy forwards a request as it came with `build_request(...)` and `stream(request)`,
 which answers with any status, the body still unread, for the caller to relay and close.
+
+The breaker counts unavailability only (ADR 0009): a transport error, a timeout of the
+upstream's, or an answer in `unavailable_statuses` (502, 503, 504 unless a caller says
+otherwise for an upstream or a call). A 500 is an answer about one request, and a call
+its caller cancelled (a deadline of its own, a client gone) says nothing of the upstream:
+neither is counted, either way. pybreaker keeps the counts and the state; the call runs
+outside its `calling()` block, which only records the outcome, so that a cancellation
+never reaches it.
 """
 
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import suppress
 from typing import Any
 
 import httpx
@@ -60,16 +69,16 @@ class UpstreamUnavailable(Problem):
         return super().response(instance, {"Retry-After": retry_after, **(headers or {})})
 
 
+UNAVAILABLE_STATUSES: frozenset[int] = frozenset({502, 503, 504})
+"""Answers that say the upstream cannot serve now: failures for its breaker."""
+
+
 class _NoAnswerError(Exception):
-    """A transport error or 5xx left after retries: a failure for the breaker."""
+    """A transport error left after retries: a failure for the breaker."""
 
 
-class _ServerError(_NoAnswerError):
-    """A 5xx left after retries: a failure for the breaker, still an answer to relay."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        super().__init__(f"answered {response.status_code}")
-        self.response = response
+class _UnavailableError(Exception):
+    """What a failed call tells the breaker inside its `calling()` block."""
 
 
 class Upstream:
@@ -83,8 +92,10 @@ class Upstream:
         *,
         registry: CollectorRegistry | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        unavailable_statuses: Collection[int] = UNAVAILABLE_STATUSES,
     ) -> None:
         self.name = name
+        self.unavailable_statuses = frozenset(unavailable_statuses)
         self.policy = policy = policy or UpstreamPolicy()
         timeout = httpx.Timeout(policy.timeout_seconds, connect=policy.connect_timeout_seconds)
         limits = httpx.Limits(max_connections=policy.max_connections)
@@ -98,7 +109,7 @@ class Upstream:
             policy.breaker_fail_max,
             policy.breaker_reset_seconds,
             listeners=[self._watch],
-            throw_new_error_on_trip=False,  # keep the real error, cancellation included
+            throw_new_error_on_trip=False,  # `_record` swallows the outcome it raised
         )
         self._trial_in_flight = False
 
@@ -114,8 +125,11 @@ class Upstream:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        unavailable_statuses: Collection[int] | None = None,
     ) -> httpx.Response:
-        """The upstream's answer, 4xx included; raises `UpstreamUnavailable` if there is none.
+        """The upstream's answer, 4xx and 500 included; raises `UpstreamUnavailable` if
+        there is none, or if it is one of `unavailable_statuses` (the upstream's own unless
+        given) after retries.
 
         `idempotent` calls are retried; unless told, those are GET, HEAD, PUT, DELETE,
         OPTIONS and any call with an `Idempotency-Key` header.
@@ -123,7 +137,7 @@ class Upstream:
         request = self._client.build_request(
             method, path, json=json, params=params, headers=headers
         )
-        return await self._guarded(request, idempotent, stream=False)
+        return await self._guarded(request, idempotent, unavailable_statuses, stream=False)
 
     def build_request(
         self,
@@ -137,37 +151,66 @@ class Upstream:
         return self._client.build_request(method, path, headers=headers, content=content)
 
     async def stream(
-        self, request: httpx.Request, *, idempotent: bool | None = None
+        self,
+        request: httpx.Request,
+        *,
+        idempotent: bool | None = None,
+        unavailable_statuses: Collection[int] | None = None,
     ) -> httpx.Response:
         """The upstream's answer to `request` with any status, its body not read yet: the
         caller relays it and closes it. Raises `UpstreamUnavailable` only without an answer.
 
-        Retries and the breaker work as for `request`: a 5xx left after retries still counts
-        as a failure, but is answered rather than raised, so a proxy passes it on unchanged.
+        Retries and the breaker work as for `request`: an answer in `unavailable_statuses`
+        left after retries still counts as a failure, but is answered rather than raised,
+        so a proxy passes it on unchanged.
         """
-        return await self._guarded(request, idempotent, stream=True)
+        return await self._guarded(request, idempotent, unavailable_statuses, stream=True)
 
     async def _guarded(
-        self, request: httpx.Request, idempotent: bool | None, *, stream: bool
+        self,
+        request: httpx.Request,
+        idempotent: bool | None,
+        unavailable_statuses: Collection[int] | None,
+        *,
+        stream: bool,
     ) -> httpx.Response:
+        unavailable = self.unavailable_statuses
+        if unavailable_statuses is not None:
+            unavailable = frozenset(unavailable_statuses)
+        trial = self._admit()
         try:
-            if self._trial_in_flight:  # the half-open breaker lets one trial call through
-                raise pybreaker.CircuitBreakerError("a trial call is in flight")
-            with self._breaker.calling():
-                trial = self._breaker.current_state == pybreaker.STATE_HALF_OPEN
-                self._trial_in_flight |= trial
-                try:
-                    return await self._call(request, idempotent, stream)
-                finally:
-                    self._trial_in_flight &= not trial
-        except pybreaker.CircuitBreakerError:
-            self._metrics.calls.labels(self.name, "short_circuited").inc()
-            raise UpstreamUnavailable(self.name, "circuit open", self._until_trial()) from None
+            response = await self._call(request, idempotent, stream)
         except _NoAnswerError as no_answer:
-            if stream and isinstance(no_answer, _ServerError):
-                return no_answer.response
+            self._record(failed=True)
             reason, cause = str(no_answer), no_answer.__cause__
             raise UpstreamUnavailable(self.name, reason, self._until_trial()) from cause
+        finally:  # a cancelled call, too, leaves the trial to the next one
+            self._trial_in_flight &= not trial
+        failed = response.status_code in unavailable
+        self._record(failed)
+        if failed and not stream:
+            reason = f"answered {response.status_code}"
+            raise UpstreamUnavailable(self.name, reason, self._until_trial())
+        return response
+
+    def _admit(self) -> bool:
+        """Lets the call through, or raises while the breaker is open; True for the one
+        trial call a breaker lets through once `breaker_reset_seconds` have passed."""
+        state = self._breaker.current_state
+        if state == pybreaker.STATE_CLOSED:
+            return False
+        if self._trial_in_flight or self._until_trial() > 0:
+            self._metrics.calls.labels(self.name, "short_circuited").inc()
+            raise UpstreamUnavailable(self.name, "circuit open", self._until_trial())
+        self._trial_in_flight = True
+        return True
+
+    def _record(self, failed: bool) -> None:
+        """The call's outcome, for pybreaker to count (and to open or close the breaker)."""
+        # CircuitBreakerError: other calls opened it meanwhile; this outcome changes nothing.
+        with suppress(_UnavailableError, pybreaker.CircuitBreakerError), self._breaker.calling():
+            if failed:
+                raise _UnavailableError
 
     async def _call(
         self, request: httpx.Request, idempotent: bool | None, stream: bool
@@ -183,8 +226,7 @@ class Upstream:
             self._metrics.duration.labels(self.name).observe(time.perf_counter() - started)
         outcome = "client_error" if response.is_client_error else "success"
         if response.is_server_error:
-            self._metrics.calls.labels(self.name, "server_error").inc()
-            raise _ServerError(response)
+            outcome = "server_error"
         self._metrics.calls.labels(self.name, outcome).inc()
         return response
 

@@ -1,5 +1,5 @@
-"""Upstream's circuit breaker against a scripted transport: it opens, short-circuits, and
-a single trial call closes it again."""
+"""Upstream's circuit breaker against a scripted transport: it opens on unavailability
+only, short-circuits, and a single trial call closes it again."""
 
 import asyncio
 
@@ -21,7 +21,7 @@ class Inventory:
     """The upstream's side: answers `status` once `released`; counts the calls it sees."""
 
     def __init__(self) -> None:
-        self.status = 500
+        self.status = 503
         self.calls = 0
         self.arrived, self.released = asyncio.Event(), asyncio.Event()
         self.released.set()
@@ -54,7 +54,7 @@ async def upstream(inventory, registry):
 async def open_breaker(upstream: Upstream) -> UpstreamUnavailable:
     """Fails `breaker_fail_max` calls; returns what the next, short-circuited, call raised."""
     for _ in range(BREAKER.breaker_fail_max):
-        with pytest.raises(UpstreamUnavailable, match="answered 500"):
+        with pytest.raises(UpstreamUnavailable, match="answered 503"):
             await upstream.request("GET", "/stock/A-1")
     with pytest.raises(UpstreamUnavailable, match="circuit open") as raised:
         await upstream.request("GET", "/stock/A-1")
@@ -92,7 +92,7 @@ async def test_successful_trial_call_closes_the_breaker(upstream, inventory, reg
 async def test_failed_trial_call_opens_the_breaker_again(upstream, inventory, registry):
     await asyncio.sleep((await open_breaker(upstream)).retry_after_seconds)
 
-    with pytest.raises(UpstreamUnavailable, match="answered 500"):
+    with pytest.raises(UpstreamUnavailable, match="answered 503"):
         await upstream.request("GET", "/stock/A-1")
 
     assert breaker_open(registry) == 1
@@ -114,3 +114,87 @@ async def test_half_open_breaker_lets_one_trial_call_through(upstream, inventory
     assert (await trial).status_code == 200
     assert (await upstream.request("GET", "/stock/A-1")).status_code == 200
     assert inventory.calls == BREAKER.breaker_fail_max + 2
+
+
+async def test_a_500_is_an_answer_about_one_request_and_never_opens_the_breaker(
+    upstream, inventory, registry
+):
+    inventory.status = 500
+
+    answers = [await upstream.request("GET", "/orders?before=x") for _ in range(10)]
+
+    assert {answer.status_code for answer in answers} == {500}
+    assert inventory.calls == 10
+    assert breaker_open(registry) == 0
+
+
+async def test_calls_their_callers_cancel_never_open_the_breaker(upstream, inventory, registry):
+    inventory.status, inventory.released = 200, asyncio.Event()  # slow: answers only later
+
+    for _ in range(BREAKER.breaker_fail_max * 3):
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.01):  # the caller's own deadline, e.g. /details'
+                await upstream.request("GET", "/payments?order_id=7")
+
+    assert breaker_open(registry) == 0
+    inventory.released.set()
+    assert (await upstream.request("GET", "/payments?order_id=7")).status_code == 200
+
+
+async def test_a_cancelled_call_does_not_reset_the_count_of_failures(upstream, inventory):
+    for _ in range(BREAKER.breaker_fail_max - 1):
+        with pytest.raises(UpstreamUnavailable, match="answered 503"):
+            await upstream.request("GET", "/stock/A-1")
+    inventory.released.clear()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.01):
+            await upstream.request("GET", "/stock/A-1")
+    inventory.released.set()
+
+    with pytest.raises(UpstreamUnavailable, match="answered 503"):
+        await upstream.request("GET", "/stock/A-1")  # the last failure of fail_max in a row
+
+    with pytest.raises(UpstreamUnavailable, match="circuit open"):
+        await upstream.request("GET", "/stock/A-1")
+
+
+async def test_a_cancelled_trial_call_leaves_the_trial_to_the_next_call(
+    upstream, inventory, registry
+):
+    await asyncio.sleep((await open_breaker(upstream)).retry_after_seconds)
+    inventory.status, inventory.released = 200, asyncio.Event()
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.01):
+            await upstream.request("GET", "/stock/A-1")
+    assert breaker_open(registry) == 1
+
+    inventory.released.set()
+
+    assert (await upstream.request("GET", "/stock/A-1")).status_code == 200
+    assert breaker_open(registry) == 0
+
+
+async def test_a_call_may_say_its_5xx_speak_for_someone_else(upstream, inventory, registry):
+    """POST /orders through the gateway: the order service's 503 is about inventory."""
+    for _ in range(BREAKER.breaker_fail_max * 2):
+        answer = await upstream.request("POST", "/orders", unavailable_statuses=())
+        assert answer.status_code == 503
+
+    assert breaker_open(registry) == 0
+
+
+async def test_an_upstream_may_count_its_500s_too(inventory, registry):
+    """A PSP's 500 leaves a charge unknown: to be tried again later, with the same key."""
+    inventory.status = 500
+    transport = httpx.MockTransport(inventory)
+    provider = Upstream(
+        "provider", "http://x", BREAKER, transport=transport, unavailable_statuses={500, 503}
+    )
+    try:
+        for _ in range(BREAKER.breaker_fail_max):
+            with pytest.raises(UpstreamUnavailable, match="answered 500"):
+                await provider.request("POST", "/v1/charges", idempotent=False)
+        with pytest.raises(UpstreamUnavailable, match="circuit open"):
+            await provider.request("POST", "/v1/charges", idempotent=False)
+    finally:
+        await provider.aclose()

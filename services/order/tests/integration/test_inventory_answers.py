@@ -51,15 +51,29 @@ async def test_an_unreachable_inventory_is_a_503_with_retry_after(settings, cust
 
 async def test_once_the_breaker_opens_inventory_is_left_alone(settings, inventory, place):
     inventory.stock("MUG-1", 1999)
-    inventory.failing = True
+    inventory.failing = 503
     failures = [
         await place({"MUG-1": 1}) for _ in range(settings.inventory_policy.breaker_fail_max)
     ]
-    inventory.failing = False  # recovered, but the breaker does not know yet
+    inventory.failing = None  # recovered, but the breaker does not know yet
+    looked_up = len(inventory.lookups)  # each failure retried within the budget
 
     response = await place({"MUG-1": 1})
 
     assert [f.status_code for f in failures] == [503] * len(failures)
-    assert len(inventory.lookups) == len(failures)
+    assert len(inventory.lookups) == looked_up
     assert response.status_code == 503
     assert int(response.headers["retry-after"]) > 1
+
+
+async def test_an_inventory_answering_500_is_a_502_and_its_breaker_stays_closed(
+    settings, inventory, place
+):
+    inventory.stock("MUG-1", 1999)
+    inventory.failing = 500  # a bug of its own, not unavailability (ADR 0009)
+    failures = [
+        await place({"MUG-1": 1}) for _ in range(2 * settings.inventory_policy.breaker_fail_max)
+    ]
+
+    assert {failure.status_code for failure in failures} == {502}
+    assert len(inventory.lookups) == len(failures)

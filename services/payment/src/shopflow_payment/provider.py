@@ -14,9 +14,13 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ValidationError
 
 from shopflow_kit.retry_budget import IDEMPOTENCY_KEY_HEADER
-from shopflow_kit.upstream import Upstream, UpstreamPolicy
+from shopflow_kit.upstream import UNAVAILABLE_STATUSES, Upstream, UpstreamPolicy
 
 Body = TypeVar("Body", bound=BaseModel)
+
+# A PSP's 500 leaves a charge's fate unknown: as for no answer, try again later with the
+# same key (which finds or replays it), and let the breaker count it (ADR 0009).
+PROVIDER_UNAVAILABLE = frozenset({500, *UNAVAILABLE_STATUSES})
 
 
 class ProviderCharge(BaseModel):
@@ -73,7 +77,12 @@ class PaymentProvider:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._upstream = Upstream(
-            "payment-provider", base_url, policy, registry=registry, transport=transport
+            "payment-provider",
+            base_url,
+            policy,
+            registry=registry,
+            transport=transport,
+            unavailable_statuses=PROVIDER_UNAVAILABLE,
         )
 
     async def charge(
