@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from shopflow_gateway import auth_api, catalogue_api, details_api, orders_api
-from shopflow_gateway.gateway import assemble
+from shopflow_gateway.dependencies import assemble
 from shopflow_gateway.settings import GatewaySettings
 from shopflow_kit import ServiceMetrics, create_app
 

@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from shopflow_gateway.gateway import GatewayDep
+from shopflow_gateway.dependencies import GatewayDep
 from shopflow_gateway.links import PRODUCTS
-from shopflow_gateway.openapi import MALFORMED, TOO_LARGE, UPSTREAM_DOWN, json_body
+from shopflow_gateway.openapi import PRODUCT_EXISTS, PRODUCT_NOT_FOUND, json_body
 from shopflow_gateway.proxy import (
     call_upstream,
     forward,
@@ -15,15 +15,22 @@ from shopflow_gateway.proxy import (
     relayed_headers,
     respond,
 )
-from shopflow_gateway.security import RATE_LIMITED, UNAUTHENTICATED, AdminCaller, enforce_rate_limit
+from shopflow_gateway.security import RATE_LIMITED, AdminCaller, enforce_rate_limit
 from shopflow_kit import documented_problems
+from shopflow_kit.problems import (
+    FORBIDDEN,
+    MALFORMED_BODY,
+    UNAUTHENTICATED,
+    UPSTREAM_UNAVAILABLE,
+    VALIDATION_ERROR,
+)
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(enforce_rate_limit)])
 
 # Inventory's sku format, checked here too: a path parameter must never reshape the path.
 Sku = Annotated[str, Path(pattern=r"^[A-Z0-9-]{3,32}$", examples=["MUG-001"])]
 CACHE_HEADER = "X-Cache"
-ADMIN = {403: "forbidden", **UNAUTHENTICATED}
+ADMIN = (FORBIDDEN, UNAUTHENTICATED)
 PRODUCT = {
     "sku": "POSTER-A2",
     "name": "ShopFlow poster, A2",
@@ -40,7 +47,7 @@ PRODUCT = {
     description="Inventory's product list, cached per query for a few seconds: `X-Cache` "
     "says HIT or MISS, and `Cache-Control: no-cache` skips the cached copy. A `Link` "
     'header (`rel="next"`) gives the next page.',
-    responses=documented_problems({422: "validation-error"}, RATE_LIMITED, UPSTREAM_DOWN),
+    responses=documented_problems(VALIDATION_ERROR, RATE_LIMITED, UPSTREAM_UNAVAILABLE),
 )
 async def list_products(
     request: Request,
@@ -68,7 +75,7 @@ async def list_products(
     tags=["products"],
     summary="One product, with the units available (public)",
     responses=documented_problems(
-        {404: "product-not-found", 422: "validation-error"}, RATE_LIMITED, UPSTREAM_DOWN
+        PRODUCT_NOT_FOUND, VALIDATION_ERROR, RATE_LIMITED, UPSTREAM_UNAVAILABLE
     ),
 )
 async def get_product(sku: Sku, request: Request, gateway: GatewayDep) -> Response:
@@ -82,7 +89,7 @@ async def get_product(sku: Sku, request: Request, gateway: GatewayDep) -> Respon
     summary="Add a product with its first stock (admin)",
     openapi_extra=json_body(PRODUCT, "`sku`, `name`, `price` (minor units), `currency`, `stock`"),
     responses=documented_problems(
-        ADMIN, MALFORMED, TOO_LARGE, {409: "product-exists"}, RATE_LIMITED, UPSTREAM_DOWN
+        *ADMIN, *MALFORMED_BODY, PRODUCT_EXISTS, RATE_LIMITED, UPSTREAM_UNAVAILABLE
     ),
 )
 async def create_product(request: Request, gateway: GatewayDep, admin: AdminCaller) -> Response:
@@ -95,7 +102,7 @@ async def create_product(request: Request, gateway: GatewayDep, admin: AdminCall
     summary="Set the units available (admin); reserved and sold units are kept",
     openapi_extra=json_body({"available": 20}, "`available`: 0 to 1,000,000"),
     responses=documented_problems(
-        ADMIN, MALFORMED, TOO_LARGE, {404: "product-not-found"}, RATE_LIMITED, UPSTREAM_DOWN
+        *ADMIN, *MALFORMED_BODY, PRODUCT_NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE
     ),
 )
 async def set_stock(

@@ -10,36 +10,29 @@ does not fail.
 import asyncio
 import json
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
 
-from shopflow_gateway.gateway import Gateway, GatewayDep
+from shopflow_gateway.dependencies import Gateway, GatewayDep
 from shopflow_gateway.links import ORDERS
+from shopflow_gateway.openapi import ORDER_NOT_FOUND
 from shopflow_gateway.ownership import order_as_owner
 from shopflow_gateway.proxy import call_upstream, read_whole, relay
-from shopflow_gateway.security import (
-    RATE_LIMITED,
-    UNAUTHENTICATED,
-    CurrentCaller,
-    enforce_rate_limit,
-)
+from shopflow_gateway.schemas import OrderDetails, OrderPart
+from shopflow_gateway.security import RATE_LIMITED, CurrentCaller, enforce_rate_limit
 from shopflow_kit import Caller, Problem, Upstream, UpstreamUnavailable, documented_problems
+from shopflow_kit.problems import (
+    BAD_GATEWAY,
+    UNAUTHENTICATED,
+    UPSTREAM_UNAVAILABLE,
+    VALIDATION_ERROR,
+)
 
 router = APIRouter(
     prefix="/api/v1/orders", tags=["orders"], dependencies=[Depends(enforce_rate_limit)]
 )
-
-Part = Literal["payments", "notifications"]
-
-
-class OrderDetails(BaseModel):
-    order: dict[str, Any] = Field(description="As `GET /api/v1/orders/{id}` answers it.")
-    payments: list[dict[str, Any]] | None = Field(description="Null when unavailable.")
-    notifications: list[dict[str, Any]] | None = Field(description="Null when unavailable.")
-    unavailable: list[Part] = Field(description="The parts left out: their service failed.")
 
 
 @router.get(
@@ -47,10 +40,12 @@ class OrderDetails(BaseModel):
     response_model=OrderDetails,
     summary="My order with its payments and notifications; degrades if those are down",
     responses=documented_problems(
-        {404: "order-not-found", 422: "validation-error", 502: "bad-gateway"},
+        ORDER_NOT_FOUND,
+        VALIDATION_ERROR,
+        BAD_GATEWAY,
         UNAUTHENTICATED,
         RATE_LIMITED,
-        {503: "upstream-unavailable"},
+        UPSTREAM_UNAVAILABLE,
     ),
 )
 async def order_details(
@@ -63,7 +58,7 @@ async def order_details(
         order = json.loads(await read_whole(answer))
     except (httpx.HTTPError, ValueError) as broken:
         detail = "The order service's answer was cut short or is not JSON."
-        raise Problem(502, "bad-gateway", "Bad gateway", detail) from broken
+        raise Problem(BAD_GATEWAY, detail) from broken
     services = gateway.services
     payments, notifications = await asyncio.gather(
         _part(request, gateway, services.payment, f"/payments?order_id={order_id}", caller),
@@ -71,7 +66,7 @@ async def order_details(
             request, gateway, services.notification, f"/notifications?order_id={order_id}", caller
         ),
     )
-    parts: dict[Part, list[dict[str, Any]] | None] = {
+    parts: dict[OrderPart, list[dict[str, Any]] | None] = {
         "payments": payments,
         "notifications": notifications,
     }

@@ -6,27 +6,36 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from shopflow_gateway.gateway import Gateway, GatewayDep
+from shopflow_gateway.dependencies import Gateway, GatewayDep
 from shopflow_gateway.links import ORDERS
-from shopflow_gateway.openapi import MALFORMED, TOO_LARGE, UPSTREAM_DOWN, json_body
+from shopflow_gateway.openapi import (
+    IDEMPOTENCY_KEY_REQUIRED,
+    IDEMPOTENCY_KEY_REUSED,
+    INVALID_CURSOR,
+    ORDER_ALREADY_CONFIRMED,
+    ORDER_NOT_FOUND,
+    UNKNOWN_SKU,
+    json_body,
+)
 from shopflow_gateway.ownership import order_as_owner
 from shopflow_gateway.proxy import call_upstream, forward, relay
-from shopflow_gateway.security import (
-    RATE_LIMITED,
-    UNAUTHENTICATED,
-    CurrentCaller,
-    enforce_rate_limit,
-)
+from shopflow_gateway.security import RATE_LIMITED, CurrentCaller, enforce_rate_limit
 from shopflow_kit import Caller, Upstream, documented_problems
+from shopflow_kit.problems import (
+    MALFORMED_BODY,
+    UNAUTHENTICATED,
+    UPSTREAM_UNAVAILABLE,
+    VALIDATION_ERROR,
+)
 
 router = APIRouter(
     prefix="/api/v1/orders", tags=["orders"], dependencies=[Depends(enforce_rate_limit)]
 )
 
 OrderId = uuid.UUID
-NOT_FOUND = {404: "order-not-found", 422: "validation-error"}
+NOT_FOUND = (ORDER_NOT_FOUND, VALIDATION_ERROR)
 ORDER = {"items": [{"sku": "MUG-001", "quantity": 2}], "payment_method": "tok_visa"}
-COMMON = (UNAUTHENTICATED, RATE_LIMITED, UPSTREAM_DOWN)
+COMMON = (UNAUTHENTICATED, RATE_LIMITED, UPSTREAM_UNAVAILABLE)
 # Placing an order asks inventory for prices: the order service's 5xx there speak for
 # inventory (or refuse at the door), so only no answer at all counts (ADR 0009).
 PLACING_COUNTS: frozenset[int] = frozenset()
@@ -39,10 +48,10 @@ PLACING_COUNTS: frozenset[int] = frozenset()
     description="The same `Idempotency-Key` with the same body answers the order it placed.",
     openapi_extra=json_body(ORDER, "`items` (sku, quantity) and a `payment_method` token"),
     responses=documented_problems(
-        {400: "idempotency-key-required", 422: "idempotency-key-reused"},
-        {422: "unknown-sku"},
-        MALFORMED,
-        TOO_LARGE,
+        IDEMPOTENCY_KEY_REQUIRED,
+        IDEMPOTENCY_KEY_REUSED,
+        UNKNOWN_SKU,
+        *MALFORMED_BODY,
         *COMMON,
     ),
 )
@@ -68,7 +77,7 @@ async def place_order(
 @router.get(
     "",
     summary="My orders, newest first",
-    responses=documented_problems({400: "invalid-cursor", 422: "validation-error"}, *COMMON),
+    responses=documented_problems(INVALID_CURSOR, VALIDATION_ERROR, *COMMON),
 )
 async def list_orders(
     request: Request,
@@ -85,7 +94,7 @@ async def list_orders(
 @router.get(
     "/{order_id}",
     summary="One of my orders, with its saga history",
-    responses=documented_problems(NOT_FOUND, *COMMON),
+    responses=documented_problems(*NOT_FOUND, *COMMON),
 )
 async def get_order(
     order_id: OrderId, request: Request, gateway: GatewayDep, caller: CurrentCaller
@@ -96,7 +105,7 @@ async def get_order(
 @router.post(
     "/{order_id}/cancel",
     summary="Cancel an order that is not confirmed yet (idempotent)",
-    responses=documented_problems(NOT_FOUND, {409: "order-already-confirmed"}, *COMMON),
+    responses=documented_problems(*NOT_FOUND, ORDER_ALREADY_CONFIRMED, *COMMON),
 )
 async def cancel_order(
     order_id: OrderId, request: Request, gateway: GatewayDep, caller: CurrentCaller
@@ -109,7 +118,7 @@ async def cancel_order(
     "/{order_id}/payments",
     tags=["payments"],
     summary="My order's payment (none, or the one it has)",
-    responses=documented_problems(NOT_FOUND, *COMMON),
+    responses=documented_problems(*NOT_FOUND, *COMMON),
 )
 async def list_payments(
     order_id: OrderId, request: Request, gateway: GatewayDep, caller: CurrentCaller
@@ -122,7 +131,7 @@ async def list_payments(
     "/{order_id}/notifications",
     tags=["notifications"],
     summary="The notifications sent for my order, oldest first",
-    responses=documented_problems(NOT_FOUND, *COMMON),
+    responses=documented_problems(*NOT_FOUND, *COMMON),
 )
 async def list_notifications(
     order_id: OrderId, request: Request, gateway: GatewayDep, caller: CurrentCaller

@@ -5,7 +5,7 @@ import uuid
 import httpx
 from fastapi import Request
 
-from shopflow_gateway.gateway import Gateway
+from shopflow_gateway.dependencies import Gateway
 from shopflow_gateway.proxy import call_upstream
 from shopflow_kit import Caller
 

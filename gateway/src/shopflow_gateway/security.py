@@ -12,13 +12,16 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import JSONResponse
 
-from shopflow_gateway.gateway import GatewayDep
+from shopflow_gateway.dependencies import GatewayDep
 from shopflow_gateway.rate_limit import client_key
 from shopflow_gateway.tokens import InvalidTokenError
 from shopflow_gateway.users import ADMIN_ROLE
-from shopflow_kit import Caller, Problem
+from shopflow_kit import Caller, Problem, ProblemType
+from shopflow_kit.problems import FORBIDDEN, UNAUTHENTICATED
 
 REALM = "shopflow"
+INVALID_CREDENTIALS = ProblemType(401, "invalid-credentials", "Unauthenticated")
+RATE_LIMITED = ProblemType(429, "rate-limited", "Too many requests")
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token from `POST /auth/token`.")
 
@@ -26,8 +29,10 @@ bearer_scheme = HTTPBearer(auto_error=False, description="An access token from `
 class Unauthenticated(Problem):
     """401 with the challenge RFC 6750 asks for; `error` names a refused token."""
 
-    def __init__(self, detail: str, *, slug: str = "unauthenticated", refused: bool = True) -> None:
-        super().__init__(401, slug, "Unauthenticated", detail)
+    def __init__(
+        self, detail: str, *, kind: ProblemType = UNAUTHENTICATED, refused: bool = True
+    ) -> None:
+        super().__init__(kind, detail)
         self.refused = refused
 
     def response(
@@ -42,7 +47,7 @@ class Unauthenticated(Problem):
 class RateLimited(Problem):
     def __init__(self, retry_after_seconds: int) -> None:
         detail = f"Too many requests from this client; retry in {retry_after_seconds} s."
-        super().__init__(429, "rate-limited", "Too many requests", detail)
+        super().__init__(RATE_LIMITED, detail)
         self.retry_after_seconds = retry_after_seconds
 
     def response(
@@ -90,11 +95,8 @@ CurrentCaller = Annotated[Caller, Depends(_caller)]
 
 async def _admin(caller: CurrentCaller) -> Caller:
     if ADMIN_ROLE not in caller.roles:
-        raise Problem(403, "forbidden", "Forbidden", f"This needs the {ADMIN_ROLE!r} role.")
+        raise Problem(FORBIDDEN, f"This needs the {ADMIN_ROLE!r} role.")
     return caller
 
 
 AdminCaller = Annotated[Caller, Depends(_admin)]
-
-UNAUTHENTICATED = {401: "unauthenticated"}
-RATE_LIMITED = {429: "rate-limited"}

@@ -3,9 +3,9 @@ import uuid
 import pytest
 
 from shopflow_inventory.app import build
-from shopflow_inventory.catalogue import create_product
 from shopflow_inventory.models import StockLevel
 from shopflow_inventory.schemas import ProductCreate
+from shopflow_inventory.service import create_product
 from shopflow_inventory.settings import InventorySettings
 from shopflow_kit import Database
 from shopflow_testing.servers import app_client

@@ -10,10 +10,11 @@ from shopflow_kit.logging import configure_logging, current_log_context, log_con
 from shopflow_kit.metrics import ServiceMetrics
 from shopflow_kit.problems import (
     PROBLEM_BASE,
+    DomainError,
     Problem,
     ProblemDetails,
+    ProblemType,
     documented_problems,
-    problem_responses,
 )
 from shopflow_kit.retry_budget import RetryPolicy
 from shopflow_kit.settings import ServiceSettings
@@ -27,9 +28,11 @@ __all__ = [
     "CustomerId",
     "Database",
     "DbSession",
+    "DomainError",
     "LifecycleHook",
     "Problem",
     "ProblemDetails",
+    "ProblemType",
     "Readiness",
     "ReadinessCheck",
     "RetryPolicy",
@@ -45,7 +48,6 @@ __all__ = [
     "documented_problems",
     "kafka_check",
     "log_context",
-    "problem_responses",
     "redis_check",
     "require_role",
     "serve",

@@ -4,7 +4,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopflow_kit.problems import Problem
+from shopflow_kit.problems import PAYLOAD_TOO_LARGE, Problem
 
 
 class PayloadTooLarge(HTTPException):
@@ -27,7 +27,7 @@ class BodyLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body_bytes:
-            refusal = Problem.for_status(413, PayloadTooLarge(self.max_body_bytes).detail)
+            refusal = Problem(PAYLOAD_TOO_LARGE, PayloadTooLarge(self.max_body_bytes).detail)
             await refusal.response(instance=scope["path"])(scope, receive, send)
             return
         received = 0

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from shopflow_kit.problems import Problem
+from shopflow_kit.problems import NOT_READY, Problem
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Returns when the dependency is usable, raises when it is not."""
@@ -61,8 +61,6 @@ async def ready(request: Request) -> dict[str, Any] | Response:
     checks = await readiness.run()
     failed = sorted(name for name, outcome in checks.items() if outcome != CHECK_PASSED)
     if failed:
-        problem = Problem(
-            503, "not-ready", "Not ready", f"failing: {', '.join(failed)}", checks=checks
-        )
+        problem = Problem(NOT_READY, f"failing: {', '.join(failed)}", checks=checks)
         return problem.response(instance=request.url.path)
     return {"status": "ready", "checks": checks}

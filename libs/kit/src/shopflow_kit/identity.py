@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from shopflow_kit.problems import Problem
+from shopflow_kit.problems import FORBIDDEN, UNAUTHENTICATED, Problem
 
 CUSTOMER_ID_HEADER = "X-Customer-Id"
 ROLES_HEADER = "X-Customer-Roles"
@@ -42,9 +42,7 @@ def _caller(
 ) -> Caller:
     if not customer_id:
         raise Problem(
-            401,
-            "unauthenticated",
-            "Unauthenticated",
+            UNAUTHENTICATED,
             f"{CUSTOMER_ID_HEADER} is missing: call through the gateway with a bearer token",
         )
     return Caller(customer_id, frozenset(r.strip() for r in (roles or "").split(",") if r.strip()))
@@ -65,6 +63,6 @@ def require_role(role: str) -> Callable[[Caller], None]:
 
     def check(caller: CurrentCaller) -> None:
         if role not in caller.roles:
-            raise Problem(403, "forbidden", "Forbidden", f"this needs the {role!r} role")
+            raise Problem(FORBIDDEN, f"this needs the {role!r} role")
 
     return check

@@ -10,18 +10,26 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopflow_kit.problems import Problem
+from shopflow_kit.problems import (
+    INTERNAL_ERROR,
+    MALFORMED_JSON,
+    VALIDATION_ERROR,
+    DomainError,
+    Problem,
+    ProblemType,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    """Answer Problem, HTTPException, validation and unhandled errors with problem+json.
+    """Answer Problem, DomainError, HTTPException, validation and unhandled errors with
+    problem+json.
 
     Unhandled errors are caught by a middleware added here, which must stay the innermost
     one: call this before adding other middlewares so they see the 500 it produces.
     """
-    for error_type in (Problem, HTTPException, RequestValidationError):
+    for error_type in (Problem, DomainError, HTTPException, RequestValidationError):
         app.add_exception_handler(error_type, _answer_with_problem)
     app.add_middleware(InternalErrorMiddleware)
 
@@ -36,15 +44,18 @@ def _as_problem(exc: Exception) -> Problem:
     match exc:
         case Problem():
             return exc
+        case DomainError():
+            return exc.as_problem()
         case RequestValidationError():
             return _validation_problem(exc)
         case HTTPException(status_code=status, detail=str(detail)):
             # Starlette's default detail is the bare status phrase, which the title already says.
-            return Problem.for_status(status, None if detail == responses.get(status) else detail)
+            kind = ProblemType.for_status(status)
+            return Problem(kind, None if detail == responses.get(status) else detail)
         case HTTPException(status_code=status):
-            return Problem.for_status(status)
+            return Problem(ProblemType.for_status(status))
         case _:
-            return Problem.for_status(500, "An unexpected error occurred.")
+            return Problem(INTERNAL_ERROR, "An unexpected error occurred.")
 
 
 def _validation_problem(exc: RequestValidationError) -> Problem:
@@ -53,11 +64,9 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
         if error["type"] == "json_invalid":
             reason = error.get("ctx", {}).get("error", "invalid JSON")
             detail = f"Request body is not valid JSON: {reason}"
-            return Problem(400, "malformed-json", "Malformed JSON", detail)
+            return Problem(MALFORMED_JSON, detail)
     return Problem(
-        422,
-        "validation-error",
-        "Request validation failed",
+        VALIDATION_ERROR,
         f"{len(errors)} invalid field(s)",
         errors=[
             {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}

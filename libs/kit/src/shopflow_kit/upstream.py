@@ -33,7 +33,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, PositiveFloat, PositiveInt
 from starlette.responses import JSONResponse
 
-from shopflow_kit.problems import Problem
+from shopflow_kit.problems import UPSTREAM_UNAVAILABLE, Problem
 from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy, Send
 from shopflow_kit.upstream_telemetry import BreakerWatch, metrics_for
 
@@ -56,8 +56,7 @@ class UpstreamUnavailable(Problem):
 
     def __init__(self, upstream_name: str, reason: str, retry_after_seconds: float) -> None:
         detail = f"{upstream_name} is unavailable: {reason}"
-        slug, title = "upstream-unavailable", "Upstream unavailable"
-        super().__init__(503, slug, title, detail, upstream=upstream_name)
+        super().__init__(UPSTREAM_UNAVAILABLE, detail, upstream=upstream_name)
         self.upstream_name = upstream_name
         self.reason = reason
         self.retry_after_seconds = retry_after_seconds  # until a trial call; 0 if not open

@@ -6,7 +6,15 @@ from fastapi import APIRouter
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shopflow_kit import Database, DbSession, Problem, ServiceSettings, create_app, service_metadata
+from shopflow_kit import (
+    Database,
+    DbSession,
+    Problem,
+    ProblemType,
+    ServiceSettings,
+    create_app,
+    service_metadata,
+)
 from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
@@ -30,7 +38,7 @@ async def add_ticket(code: str, session: DbSession, fail: bool = False) -> dict[
     session.add(Ticket(code=code))
     await session.flush()  # the row is written inside the transaction...
     if fail:
-        raise Problem(409, "refused", "Refused")  # ...and must vanish with it
+        raise Problem(ProblemType.for_status(409))  # ...and must vanish with it
     return {"code": code}
 
 

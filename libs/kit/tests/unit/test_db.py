@@ -9,7 +9,15 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from shopflow_kit import PROBLEM_BASE, Database, DbSession, Problem, create_app, service_metadata
+from shopflow_kit import (
+    PROBLEM_BASE,
+    Database,
+    DbSession,
+    Problem,
+    ProblemType,
+    create_app,
+    service_metadata,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -79,7 +87,7 @@ async def place_order(session: DbSession) -> dict[str, str]:
 
 @router.post("/orders/paid")
 async def pay_order(session: DbSession) -> None:
-    raise Problem(409, "order-already-paid", "Order already paid")
+    raise Problem(ProblemType(409, "order-already-paid", "Order already paid"))
 
 
 def app_with(database, settings):

@@ -5,13 +5,14 @@ import pytest
 from fastapi import APIRouter, Depends
 
 from shopflow_kit import CustomerId, ServiceSettings, create_app, documented_problems, require_role
+from shopflow_kit.problems import UNAUTHENTICATED
 
 pytestmark = pytest.mark.unit
 
 router = APIRouter()
 
 
-@router.get("/mine", responses=documented_problems({401: "unauthenticated"}))
+@router.get("/mine", responses=documented_problems(UNAUTHENTICATED))
 async def mine(customer_id: CustomerId) -> dict[str, str]:
     return {"customer": customer_id}
 

@@ -6,12 +6,25 @@ import pytest
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from shopflow_kit import PROBLEM_BASE, Problem, create_app, problem_responses
+from shopflow_kit import (
+    PROBLEM_BASE,
+    DomainError,
+    Problem,
+    ProblemType,
+    create_app,
+    documented_problems,
+)
+from shopflow_kit.problems import VALIDATION_ERROR
 
 pytestmark = pytest.mark.unit
 
 PROBLEM_JSON = "application/problem+json"
 router = APIRouter()
+ORDER_ALREADY_PLACED = ProblemType(409, "order-already-placed", "Order already placed")
+
+
+class OutOfStockError(DomainError):
+    problem = ProblemType(409, "out-of-stock", "Out of stock")
 
 
 class NewOrder(BaseModel):
@@ -19,9 +32,14 @@ class NewOrder(BaseModel):
     quantity: int
 
 
-@router.post("/orders", responses=problem_responses(409, 422))
+@router.post(
+    "/orders",
+    responses=documented_problems(ORDER_ALREADY_PLACED, OutOfStockError, VALIDATION_ERROR),
+)
 async def place_order(order: NewOrder) -> dict[str, str]:
-    raise Problem(409, "order-already-placed", "Order already placed", "order 7 exists", order_id=7)
+    if order.quantity > 10:
+        raise OutOfStockError(f"only 10 of {order.sku} left", sku=order.sku)
+    raise Problem(ORDER_ALREADY_PLACED, "order 7 exists", order_id=7)
 
 
 @router.get("/private")
@@ -52,6 +70,22 @@ async def test_raised_problem_becomes_its_body(app, client_for):
         "detail": "order 7 exists",
         "instance": "/orders",
         "order_id": 7,
+    }
+
+
+async def test_a_domain_error_is_answered_as_its_problem_wherever_it_is_raised(app, client_for):
+    async with client_for(app) as client:
+        response = await client.post("/orders", json={"sku": "A-1", "quantity": 11})
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json() == {
+        "type": PROBLEM_BASE + "out-of-stock",
+        "title": "Out of stock",
+        "status": 409,
+        "detail": "only 10 of A-1 left",
+        "instance": "/orders",
+        "sku": "A-1",
     }
 
 
@@ -134,3 +168,5 @@ def test_openapi_documents_problem_bodies(app):
         schema = responses[status]["content"][PROBLEM_JSON]["schema"]
         assert schema["title"] == "ProblemDetails"
         assert {"type", "title", "status"} <= set(schema["required"])
+    assert responses["409"]["description"] == "Conflict: `order-already-placed`, `out-of-stock`"
+    assert responses["422"]["description"] == "Unprocessable content: `validation-error`"

@@ -4,18 +4,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from shopflow_inventory import repository, reservation_repository
-from shopflow_inventory.problems import (
-    MALFORMED_INPUT,
-    PRODUCT_NOT_FOUND,
-    RESERVATION_NOT_FOUND,
-    product_not_found,
-    reservation_not_found,
-)
+from shopflow_inventory import repository, service
+from shopflow_inventory.domain import ProductNotFoundError, ReservationNotFoundError
 from shopflow_inventory.schemas import ProductRead, ReservationRead, Sku, StockAuditRead
 from shopflow_kit import DbSession, documented_problems
+from shopflow_kit.problems import VALIDATION_ERROR
 
 MAX_PAGE = 100
 
@@ -33,7 +27,7 @@ NEXT_PAGE_LINK = {
 @router.get(
     "/products",
     response_model=list[ProductRead],
-    responses={200: {"headers": NEXT_PAGE_LINK}, **documented_problems(MALFORMED_INPUT)},
+    responses={200: {"headers": NEXT_PAGE_LINK}, **documented_problems(VALIDATION_ERROR)},
     summary="Products in sku order, with the units available",
     tags=["products"],
 )
@@ -60,26 +54,23 @@ async def list_products(
 @router.get(
     "/products/{sku}",
     response_model=ProductRead,
-    responses=documented_problems(MALFORMED_INPUT, {404: PRODUCT_NOT_FOUND}),
+    responses=documented_problems(VALIDATION_ERROR, ProductNotFoundError),
     summary="One product, with the units available",
     tags=["products"],
 )
 async def get_product(sku: Sku, session: DbSession) -> ProductRead:
-    return await product_or_404(session, sku)
+    return ProductRead.model_validate(await service.product(session, sku))
 
 
 @router.get(
     "/reservations/{order_id}",
     response_model=ReservationRead,
-    responses=documented_problems(MALFORMED_INPUT, {404: RESERVATION_NOT_FOUND}),
+    responses=documented_problems(VALIDATION_ERROR, ReservationNotFoundError),
     summary="The stock reservation of an order: its status, lines and any rejection reason",
     tags=["reservations"],
 )
 async def get_reservation(order_id: uuid.UUID, session: DbSession) -> ReservationRead:
-    reservation = await reservation_repository.reservation(session, order_id)
-    if reservation is None:
-        raise reservation_not_found(order_id)
-    return ReservationRead.model_validate(reservation)
+    return ReservationRead.model_validate(await service.reservation(session, order_id))
 
 
 @router.get(
@@ -90,10 +81,3 @@ async def get_reservation(order_id: uuid.UUID, session: DbSession) -> Reservatio
 )
 async def audit_stock(session: DbSession) -> list[StockAuditRead]:
     return [StockAuditRead.model_validate(row) for row in await repository.stock_audit(session)]
-
-
-async def product_or_404(session: AsyncSession, sku: str) -> ProductRead:
-    row = await repository.product(session, sku)
-    if row is None:
-        raise product_not_found(sku)
-    return ProductRead.model_validate(row)

@@ -24,7 +24,7 @@ from shopflow_contracts.inventory import (
     StockReserved,
 )
 from shopflow_contracts.topics import Topics
-from shopflow_inventory import events, service
+from shopflow_inventory import domain, service
 from shopflow_inventory.domain import StockLine
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.consumer_dispatch import Handler
@@ -61,9 +61,9 @@ class StockCommands:
         await reply(session, self._replies, StockCommitted(order_id=message.order_id), to=envelope)
 
 
-def reservation_event(outcome: events.ReservationOutcome) -> StockReserved | StockRejected:
+def reservation_event(outcome: domain.ReservationOutcome) -> StockReserved | StockRejected:
     """The event that announces how reserving stock for an order ended."""
-    if isinstance(outcome, events.StockRejected):
+    if isinstance(outcome, domain.StockRejected):
         return StockRejected(
             order_id=outcome.order_id, reason=outcome.reason.value, skus=outcome.skus
         )

@@ -7,9 +7,9 @@ again changes nothing. LAST-ONE (1 unit) and SOLD-OUT (none) make out-of-stock d
 import contextlib
 import logging
 
-from shopflow_inventory.catalogue import create_product
 from shopflow_inventory.domain import ProductExistsError
 from shopflow_inventory.schemas import ProductCreate
+from shopflow_inventory.service import create_product
 from shopflow_inventory.settings import InventorySettings
 from shopflow_kit import Database
 

@@ -1,7 +1,9 @@
-"""Stock held for orders: the operations the inventory commands trigger.
+"""Inventory's operations: the catalogue's (an admin adds a product, sets its stock) and
+the stock held for orders (what the inventory commands trigger).
 
 Each takes the caller's session and never commits, so a REST route or a message handler
-commits it together with whatever else it records. Each is idempotent per order id.
+commits it together with whatever else it records. Those on orders are idempotent per
+order id.
 """
 
 import uuid
@@ -10,18 +12,67 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_inventory import repository, reservation_repository
-from shopflow_inventory.domain import StockLine, TransitionRefusedError, merged_lines
-from shopflow_inventory.events import (
+from shopflow_inventory.domain import (
+    ProductExistsError,
+    ProductNotFoundError,
+    ReservationNotFoundError,
     ReservationOutcome,
     StockCommitted,
+    StockLine,
     StockRejected,
     StockReleased,
     StockReserved,
+    TransitionRefusedError,
     held_lines,
+    merged_lines,
     reservation_outcome,
 )
-from shopflow_inventory.models import RejectionReason, Reservation, ReservationStatus
-from shopflow_inventory.repository import StockPlace
+from shopflow_inventory.models import (
+    AdjustmentKind,
+    Product,
+    RejectionReason,
+    Reservation,
+    ReservationStatus,
+)
+from shopflow_inventory.repository import ProductRow, StockPlace
+from shopflow_inventory.schemas import ProductCreate
+
+
+async def product(session: AsyncSession, sku: str) -> ProductRow:
+    """The product with the units available now."""
+    row = await repository.product(session, sku)
+    if row is None:
+        raise ProductNotFoundError(sku)
+    return row
+
+
+async def create_product(session: AsyncSession, new: ProductCreate) -> None:
+    """Add a product with its first stock, on the ledger."""
+    created = Product(sku=new.sku, name=new.name, price=new.price, currency=new.currency)
+    if not await repository.add_product(session, created, available=new.stock):
+        raise ProductExistsError(new.sku)
+    if new.stock:
+        await repository.record_adjustment(
+            session, new.sku, AdjustmentKind.INITIAL_STOCK, new.stock
+        )
+
+
+async def set_stock(session: AsyncSession, sku: str, available: int) -> None:
+    """Make `available` units available; reserved and sold units stay as they are."""
+    stock = await repository.locked_stock(session, sku)
+    if stock is None:
+        raise ProductNotFoundError(sku)
+    if delta := available - stock.available:
+        stock.available = available
+        await repository.record_adjustment(session, sku, AdjustmentKind.STOCK_SET, delta)
+
+
+async def reservation(session: AsyncSession, order_id: uuid.UUID) -> Reservation:
+    """The order's reservation, whatever became of it."""
+    found = await reservation_repository.reservation(session, order_id)
+    if found is None:
+        raise ReservationNotFoundError(order_id)
+    return found
 
 
 async def reserve_stock(

@@ -2,9 +2,8 @@ import uuid
 
 import pytest
 
-from shopflow_inventory.catalogue import set_stock
 from shopflow_inventory.domain import StockLine
-from shopflow_inventory.service import commit_stock, release_stock, reserve_stock
+from shopflow_inventory.service import commit_stock, release_stock, reserve_stock, set_stock
 
 pytestmark = pytest.mark.integration
 

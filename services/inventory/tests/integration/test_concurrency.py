@@ -5,8 +5,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from shopflow_inventory.domain import StockLine, TransitionRefusedError
-from shopflow_inventory.events import StockRejected, StockReserved
+from shopflow_inventory.domain import (
+    StockLine,
+    StockRejected,
+    StockReserved,
+    TransitionRefusedError,
+)
 from shopflow_inventory.models import StockLevel
 from shopflow_inventory.service import commit_stock, release_stock, reserve_stock
 

@@ -2,11 +2,16 @@ import uuid
 
 import pytest
 
-from shopflow_inventory.catalogue import set_stock
-from shopflow_inventory.domain import StockLine, TransitionRefusedError
-from shopflow_inventory.events import StockCommitted, StockRejected, StockReleased, StockReserved
+from shopflow_inventory.domain import (
+    StockCommitted,
+    StockLine,
+    StockRejected,
+    StockReleased,
+    StockReserved,
+    TransitionRefusedError,
+)
 from shopflow_inventory.models import RejectionReason
-from shopflow_inventory.service import commit_stock, release_stock, reserve_stock
+from shopflow_inventory.service import commit_stock, release_stock, reserve_stock, set_stock
 
 pytestmark = pytest.mark.integration
 

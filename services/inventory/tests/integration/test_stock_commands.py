@@ -14,7 +14,7 @@ from shopflow_contracts.inventory import (
     StockReleased,
     StockReserved,
 )
-from shopflow_inventory.catalogue import set_stock
+from shopflow_inventory.service import set_stock
 from shopflow_kit.messaging.dead_letters import read_dead_letters
 
 pytestmark = pytest.mark.integration

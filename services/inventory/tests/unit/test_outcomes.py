@@ -2,8 +2,7 @@ import uuid
 
 import pytest
 
-from shopflow_inventory.domain import StockLine
-from shopflow_inventory.events import StockRejected, StockReserved, reservation_outcome
+from shopflow_inventory.domain import StockLine, StockRejected, StockReserved, reservation_outcome
 from shopflow_inventory.models import (
     RejectionReason,
     Reservation,

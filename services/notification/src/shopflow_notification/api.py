@@ -4,7 +4,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from shopflow_kit import DbSession, problem_responses
+from shopflow_kit import DbSession, documented_problems
+from shopflow_kit.problems import VALIDATION_ERROR
 from shopflow_notification import repository
 from shopflow_notification.schemas import NotificationRead
 
@@ -14,7 +15,7 @@ router = APIRouter(tags=["notifications"])
 @router.get(
     "/notifications",
     response_model=list[NotificationRead],
-    responses=problem_responses(422),
+    responses=documented_problems(VALIDATION_ERROR),
     summary="The notifications sent for an order, oldest first",
 )
 async def list_notifications(order_id: uuid.UUID, session: DbSession) -> list[NotificationRead]:

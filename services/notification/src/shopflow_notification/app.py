@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 from shopflow_kit import Database, ServiceMetrics, create_app
 from shopflow_kit.messaging.wiring import messaging_jobs
-from shopflow_notification import api, events
+from shopflow_notification import api, handlers
 from shopflow_notification.settings import NotificationSettings
 
 
@@ -17,7 +17,7 @@ def build(settings: NotificationSettings) -> FastAPI:
         settings,
         group_id=settings.topics.group("notification"),
         registry=metrics.registry,
-        handlers=events.HANDLERS,
+        handlers=handlers.HANDLERS,
         consumes=[settings.topics.order_events],
         publishes=False,
     )

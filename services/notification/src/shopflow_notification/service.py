@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_notification import repository
-from shopflow_notification.messages import OrderOutcome, render
+from shopflow_notification.domain import OrderOutcome, render
 from shopflow_notification.models import Notification
 
 

@@ -3,7 +3,7 @@ import uuid
 import pytest
 
 from shopflow_kit import Database
-from shopflow_notification.messages import OrderOutcome
+from shopflow_notification.domain import OrderOutcome
 from shopflow_notification.models import NotificationKind
 from shopflow_notification.service import notify
 

@@ -3,39 +3,37 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shopflow_kit import CustomerId, DbSession, Problem, documented_problems
+from shopflow_kit import CustomerId, DbSession, documented_problems
+from shopflow_kit.problems import (
+    BAD_GATEWAY,
+    MALFORMED_BODY,
+    UNAUTHENTICATED,
+    UPSTREAM_UNAVAILABLE,
+    VALIDATION_ERROR,
+)
 from shopflow_order import repository, service
-from shopflow_order.headers import IdempotencyKeyHeader
-from shopflow_order.inventory import Inventory
+from shopflow_order.dependencies import (
+    IDEMPOTENCY_KEY_REQUIRED,
+    IdempotencyKeyHeader,
+    InventoryDep,
+    OrchestratorDep,
+)
+from shopflow_order.domain import (
+    IdempotencyKeyReusedError,
+    MixedCurrenciesError,
+    OrderAlreadyConfirmedError,
+    OrderNotFoundError,
+    UnknownSkusError,
+)
 from shopflow_order.models import Order, OrderStatus
 from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.pagination import InvalidCursorError, OrderCursor
-from shopflow_order.problems import (
-    INVENTORY_FAILED,
-    MALFORMED_BODY,
-    MALFORMED_INPUT,
-    UNAUTHENTICATED,
-    refusals_as_problems,
-)
 from shopflow_order.schemas import OrderCreate, OrderDetails, OrderPage, OrderRead
 
 router = APIRouter(prefix="/orders", tags=["orders"])
-
-
-def _inventory(request: Request) -> Inventory:
-    inventory: Inventory = request.app.state.inventory
-    return inventory
-
-
-def _orchestrator(request: Request) -> Orchestrator:
-    orchestrator: Orchestrator = request.app.state.orchestrator
-    return orchestrator
-
-
-OrchestratorDep = Annotated[Orchestrator, Depends(_orchestrator)]
 
 
 async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Order) -> OrderDetails:
@@ -54,12 +52,13 @@ async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Ord
         },
         **documented_problems(
             UNAUTHENTICATED,
-            {400: "idempotency-key-required"},
-            MALFORMED_BODY,
-            {422: "unknown-sku"},
-            {422: "mixed-currencies"},
-            {422: "idempotency-key-reused"},
-            INVENTORY_FAILED,
+            IDEMPOTENCY_KEY_REQUIRED,
+            *MALFORMED_BODY,
+            UnknownSkusError,
+            MixedCurrenciesError,
+            IdempotencyKeyReusedError,
+            BAD_GATEWAY,  # inventory's answer breaks its contract
+            UPSTREAM_UNAVAILABLE,
         ),
     },
 )
@@ -68,12 +67,11 @@ async def place_order(
     customer_id: CustomerId,
     key: IdempotencyKeyHeader,
     session: DbSession,
-    inventory: Annotated[Inventory, Depends(_inventory)],
+    inventory: InventoryDep,
     orchestrator: OrchestratorDep,
     response: Response,
 ) -> OrderDetails:
-    with refusals_as_problems():
-        order = await service.place_order(session, inventory, orchestrator, customer_id, key, body)
+    order = await service.place_order(session, inventory, orchestrator, customer_id, key, body)
     response.headers["Location"] = f"/orders/{order.id}"
     return await _details(session, orchestrator, order)
 
@@ -81,7 +79,7 @@ async def place_order(
 @router.get(
     "",
     response_model=OrderPage,
-    responses=documented_problems({400: "invalid-cursor"}, UNAUTHENTICATED, MALFORMED_INPUT),
+    responses=documented_problems(InvalidCursorError, UNAUTHENTICATED, VALIDATION_ERROR),
     summary="The customer's orders, newest first",
 )
 async def list_orders(
@@ -92,10 +90,7 @@ async def list_orders(
         str | None, Query(max_length=200, description="The `next` of the previous page.")
     ] = None,
 ) -> OrderPage:
-    try:
-        cursor = OrderCursor.decode(before) if before is not None else None
-    except InvalidCursorError as error:
-        raise Problem(400, "invalid-cursor", "Invalid cursor", str(error)) from error
+    cursor = OrderCursor.decode(before) if before is not None else None
     # One more than asked tells whether a next page exists.
     orders = await repository.customer_orders(session, customer_id, limit + 1, cursor)
     page = orders[:limit]
@@ -109,14 +104,13 @@ async def list_orders(
 @router.get(
     "/{order_id}",
     response_model=OrderDetails,
-    responses=documented_problems(UNAUTHENTICATED, {404: "order-not-found"}, MALFORMED_INPUT),
+    responses=documented_problems(UNAUTHENTICATED, OrderNotFoundError, VALIDATION_ERROR),
     summary="One of the customer's orders, with its saga's history",
 )
 async def get_order(
     order_id: uuid.UUID, customer_id: CustomerId, session: DbSession, orchestrator: OrchestratorDep
 ) -> OrderDetails:
-    with refusals_as_problems():
-        order = await service.customer_order(session, customer_id, order_id)
+    order = await service.customer_order(session, customer_id, order_id)
     return await _details(session, orchestrator, order)
 
 
@@ -126,9 +120,7 @@ async def get_order(
     responses={
         202: {"model": OrderDetails, "description": "Accepted: PENDING while the saga undoes."},
         **documented_problems(
-            UNAUTHENTICATED,
-            {404: "order-not-found", 409: "order-already-confirmed"},
-            MALFORMED_INPUT,
+            UNAUTHENTICATED, OrderNotFoundError, OrderAlreadyConfirmedError, VALIDATION_ERROR
         ),
     },
     summary="Cancel an order that is not confirmed yet (idempotent)",
@@ -141,8 +133,7 @@ async def cancel_order(
     orchestrator: OrchestratorDep,
     response: Response,
 ) -> OrderDetails:
-    with refusals_as_problems():
-        order = await service.cancel_order(session, orchestrator, customer_id, order_id)
+    order = await service.cancel_order(session, orchestrator, customer_id, order_id)
     if order.status is OrderStatus.PENDING:
         response.status_code = 202  # accepted: the saga compensates at its next step
     return await _details(session, orchestrator, order)

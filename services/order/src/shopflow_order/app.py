@@ -4,11 +4,12 @@ from fastapi import FastAPI
 
 from shopflow_kit import Database, ServiceMetrics, create_app
 from shopflow_kit.messaging.wiring import messaging_jobs
+from shopflow_kit.saga.sweeper import DeadlineSweeper
 from shopflow_order import api
-from shopflow_order.deadlines import DeadlineSweeper
-from shopflow_order.inventory import Inventory
+from shopflow_order.handlers import saga_replies
 from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.settings import OrderSettings
+from shopflow_order.upstreams import Inventory
 
 
 def build(settings: OrderSettings) -> FastAPI:
@@ -18,14 +19,16 @@ def build(settings: OrderSettings) -> FastAPI:
         settings.inventory_url, settings.inventory_policy, registry=metrics.registry
     )
     orchestrator = Orchestrator(settings)
-    sweeper = DeadlineSweeper(database, orchestrator, interval=settings.saga_sweep_interval_seconds)
+    sweeper = DeadlineSweeper(
+        database, orchestrator.on_deadlines, interval=settings.saga_sweep_interval_seconds
+    )
     # The outbox relay sends the saga's commands and events; the consumer takes the replies.
     bus = messaging_jobs(
         database,
         settings,
         group_id=settings.topics.group("order"),
         registry=metrics.registry,
-        handlers=orchestrator.handlers(),
+        handlers=saga_replies(orchestrator),
         consumes=[settings.topics.inventory_events, settings.topics.payment_events],
     )
     # Inventory is not a readiness check: without it orders can still be read and cancelled.

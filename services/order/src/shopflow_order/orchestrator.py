@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_contracts.order import OrderCancelled, OrderConfirmed
 from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.consumer_dispatch import Handler
 from shopflow_kit.messaging.outbox import add_to_outbox
 from shopflow_kit.messaging.wiring import publish
 from shopflow_kit.saga import CancelRefusedError, Decision, Saga, SagaStore
@@ -32,16 +31,12 @@ class Orchestrator:
 
     def __init__(self, settings: OrderSettings) -> None:
         self.topics = settings.topics
-        definition = place_order_saga(
+        self.definition = place_order_saga(
             self.topics,
             step_deadline=timedelta(seconds=settings.saga_step_deadline_seconds),
             max_attempts=settings.saga_max_attempts,
         )
-        self.store = SagaStore(Saga(definition), Base.metadata, outbox=add_to_outbox)
-
-    def handlers(self) -> dict[type[Message], Handler]:
-        """The consumer's handlers: every reply the saga waits for goes to `on_reply`."""
-        return {reply: self.on_reply for reply in self.store.saga.definition.expected_replies()}
+        self.store = SagaStore(Saga(self.definition), Base.metadata, outbox=add_to_outbox)
 
     async def start(self, session: AsyncSession, order: Order) -> None:
         await self.store.start(session, order.id, saga_data(order), _now())

@@ -5,11 +5,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from shopflow_kit import DomainError, ProblemType
 from shopflow_order.models import Order
 
 
-class InvalidCursorError(ValueError):
+class InvalidCursorError(DomainError):
     """A `before` value this service did not hand out."""
+
+    problem = ProblemType(400, "invalid-cursor", "Invalid cursor")
 
 
 @dataclass(frozen=True)

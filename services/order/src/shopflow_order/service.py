@@ -5,16 +5,16 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_order import repository
-from shopflow_order.errors import (
+from shopflow_order.domain import (
     IdempotencyKeyReusedError,
     OrderAlreadyConfirmedError,
     OrderNotFoundError,
+    priced_order,
 )
-from shopflow_order.inventory import Inventory
 from shopflow_order.models import IdempotencyKey, Order
 from shopflow_order.orchestrator import Orchestrator
-from shopflow_order.pricing import priced_order
 from shopflow_order.schemas import OrderCreate
+from shopflow_order.upstreams import Inventory
 
 
 async def place_order(

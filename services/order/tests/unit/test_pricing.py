@@ -1,10 +1,9 @@
 import pytest
 
-from shopflow_order.errors import MixedCurrenciesError, UnknownSkusError
-from shopflow_order.inventory import Product
+from shopflow_order.domain import MixedCurrenciesError, UnknownSkusError, priced_order
 from shopflow_order.models import OrderStatus
-from shopflow_order.pricing import priced_order
 from shopflow_order.schemas import OrderCreate, OrderItem
+from shopflow_order.upstreams import Product
 
 pytestmark = pytest.mark.unit
 

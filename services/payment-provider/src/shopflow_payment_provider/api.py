@@ -5,11 +5,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from starlette.responses import JSONResponse
 
-from shopflow_kit import DbSession, Problem, problem_responses
+from shopflow_kit import DbSession, Problem, ProblemType, documented_problems
+from shopflow_kit.problems import VALIDATION_ERROR
 from shopflow_payment_provider import repository, service
-from shopflow_payment_provider.faults import inject_faults
+from shopflow_payment_provider.domain import (
+    ChargeNotFoundError,
+    ChargeNotRefundableError,
+    IdempotencyKeyReusedError,
+    RefundExceedsChargeError,
+    UnknownSourceError,
+)
+from shopflow_payment_provider.faults import FAULTS, inject_faults
 from shopflow_payment_provider.models import ChargeStatus
-from shopflow_payment_provider.refusals import refusal
 from shopflow_payment_provider.schemas import (
     ChargeCreate,
     ChargePage,
@@ -31,14 +38,20 @@ IdempotencyKey = Annotated[
     ),
 ]
 REPLAYED_HEADER = "Idempotent-Replayed"
-FAULTS = (500, 503)  # what /admin/faults can make any of these routes answer
+CARD_DECLINED = ProblemType(402, "card-declined", "Card declined")
 
 
 @router.post(
     "/charges",
     status_code=201,
     response_model=ChargeRead,
-    responses=problem_responses(402, 422, *FAULTS),
+    responses=documented_problems(
+        CARD_DECLINED,
+        VALIDATION_ERROR,
+        UnknownSourceError,
+        IdempotencyKeyReusedError,
+        *FAULTS,
+    ),
     tags=["charges"],
     summary="Charge a test card; a declined card is a 402 `card-declined`",
 )
@@ -49,18 +62,13 @@ async def create_charge(
     request: Request,
     response: Response,
 ) -> ChargeRead | JSONResponse:
-    try:
-        answer = await service.create_charge(session, idempotency_key, body)
-    except service.RequestRefusedError as error:
-        raise refusal(error) from error
+    answer = await service.create_charge(session, idempotency_key, body)
     headers = {REPLAYED_HEADER: "true"} if answer.replayed else {}
     charge = answer.entry
     if charge.status is ChargeStatus.FAILED:
         # Returned, not raised, so that the declined charge is committed and replayed too.
         declined = Problem(
-            402,
-            "card-declined",
-            "Card declined",
+            CARD_DECLINED,
             f"The card was declined ({charge.decline_code}).",
             decline_code=charge.decline_code,
             charge_id=charge.id,
@@ -73,7 +81,7 @@ async def create_charge(
 @router.get(
     "/charges",
     response_model=ChargePage,
-    responses=problem_responses(404, 422, *FAULTS),
+    responses=documented_problems(ChargeNotFoundError, VALIDATION_ERROR, *FAULTS),
     tags=["ledger"],
     summary="The ledger's charges (declined ones included), oldest first",
 )
@@ -88,7 +96,7 @@ async def list_charges(
     if starting_after is not None:
         after = await repository.charge(session, starting_after)
         if after is None:
-            raise refusal(service.ChargeNotFoundError(starting_after))
+            raise ChargeNotFoundError(starting_after)
     found = await repository.charges(
         session,
         idempotency_key=idempotency_key,
@@ -105,14 +113,14 @@ async def list_charges(
 @router.get(
     "/charges/{charge_id}",
     response_model=ChargeRead,
-    responses=problem_responses(404, *FAULTS),
+    responses=documented_problems(ChargeNotFoundError, *FAULTS),
     tags=["ledger"],
     summary="One charge",
 )
 async def get_charge(charge_id: str, session: DbSession) -> ChargeRead:
     charge = await repository.charge(session, charge_id)
     if charge is None:
-        raise refusal(service.ChargeNotFoundError(charge_id))
+        raise ChargeNotFoundError(charge_id)
     return ChargeRead.model_validate(charge)
 
 
@@ -120,17 +128,21 @@ async def get_charge(charge_id: str, session: DbSession) -> ChargeRead:
     "/refunds",
     status_code=201,
     response_model=RefundRead,
-    responses=problem_responses(404, 409, 422, *FAULTS),
+    responses=documented_problems(
+        ChargeNotFoundError,
+        ChargeNotRefundableError,
+        RefundExceedsChargeError,
+        VALIDATION_ERROR,
+        IdempotencyKeyReusedError,
+        *FAULTS,
+    ),
     tags=["refunds"],
     summary="Refund a succeeded charge, by default all that is left of it",
 )
 async def create_refund(
     body: RefundCreate, idempotency_key: IdempotencyKey, session: DbSession, response: Response
 ) -> RefundRead:
-    try:
-        answer = await service.refund_charge(session, idempotency_key, body)
-    except service.RequestRefusedError as error:
-        raise refusal(error) from error
+    answer = await service.refund_charge(session, idempotency_key, body)
     if answer.replayed:
         response.headers[REPLAYED_HEADER] = "true"
     return RefundRead.model_validate(answer.entry)

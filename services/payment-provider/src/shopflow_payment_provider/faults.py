@@ -12,7 +12,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from shopflow_kit import Problem
+from shopflow_kit import Problem, ProblemType
+
+PROVIDER_OUTAGE = ProblemType(503, "provider-outage", "Provider outage")
+SIMULATED_FAULTS = tuple(ProblemType(s, "simulated-fault", "Simulated fault") for s in (500, 503))
+SIMULATED_LOST_RESPONSE = ProblemType(500, "simulated-lost-response", "Simulated lost response")
+FAULTS = (PROVIDER_OUTAGE, *SIMULATED_FAULTS, SIMULATED_LOST_RESPONSE)
+"""What /admin/faults can make any /v1 route answer."""
 
 
 class FaultConfig(BaseModel):
@@ -44,19 +50,15 @@ class Faults:
         if self.config.latency_ms:
             await asyncio.sleep(self.config.latency_ms / 1000)
         if self.config.outage:
-            raise Problem(503, "provider-outage", "Provider outage", "Simulated outage.")
+            raise Problem(PROVIDER_OUTAGE, "Simulated outage.")
         if self._hits(self.config.error_rate):
-            status = self._dice.choice((500, 503))
-            raise Problem(status, "simulated-fault", "Simulated fault", "Nothing was done.")
+            raise Problem(self._dice.choice(SIMULATED_FAULTS), "Nothing was done.")
 
     def after_commit(self, method: str) -> None:
         """Lose the response of a write that has been committed."""
         if method == "POST" and self._hits(self.config.fail_after_commit_rate):
             raise Problem(
-                500,
-                "simulated-lost-response",
-                "Simulated lost response",
-                "The request was carried out, but its response is lost.",
+                SIMULATED_LOST_RESPONSE, "The request was carried out, but its response is lost."
             )
 
     def _hits(self, rate: float) -> bool:

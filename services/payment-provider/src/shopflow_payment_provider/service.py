@@ -15,37 +15,18 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_payment_provider import repository
-from shopflow_payment_provider.cards import TEST_CARDS
+from shopflow_payment_provider.domain import (
+    TEST_CARDS,
+    ChargeNotFoundError,
+    ChargeNotRefundableError,
+    IdempotencyKeyReusedError,
+    RefundExceedsChargeError,
+    UnknownSourceError,
+)
 from shopflow_payment_provider.models import Charge, ChargeStatus, Refund
 from shopflow_payment_provider.schemas import ChargeCreate, RefundCreate
 
 Entry = TypeVar("Entry", Charge, Refund)
-
-
-class RequestRefusedError(Exception):
-    """A request the ledger refuses; nothing is recorded."""
-
-
-class UnknownSourceError(RequestRefusedError):
-    """The payment source is not one of the simulator's test cards."""
-
-
-class IdempotencyKeyReusedError(RequestRefusedError):
-    """The key was first used with a different request body."""
-
-
-class ChargeNotFoundError(RequestRefusedError):
-    pass
-
-
-class ChargeNotRefundableError(RequestRefusedError):
-    """Only a succeeded charge can be refunded."""
-
-
-class RefundExceedsChargeError(RequestRefusedError):
-    def __init__(self, refundable: int) -> None:
-        super().__init__(f"only {refundable} is left to refund")
-        self.refundable = refundable
 
 
 @dataclass(frozen=True)

@@ -4,17 +4,20 @@ import uuid
 
 from fastapi import APIRouter
 
-from shopflow_kit import DbSession, Problem, problem_responses
+from shopflow_kit import DbSession, Problem, ProblemType, documented_problems
+from shopflow_kit.problems import VALIDATION_ERROR
 from shopflow_payment import repository
 from shopflow_payment.schemas import PaymentRead
 
 router = APIRouter(tags=["payments"])
 
+PAYMENT_NOT_FOUND = ProblemType(404, "payment-not-found", "Payment not found")
+
 
 @router.get(
     "/payments",
     response_model=list[PaymentRead],
-    responses=problem_responses(422),
+    responses=documented_problems(VALIDATION_ERROR),
     summary="The payments of an order: none, or the one it has",
 )
 async def list_payments(order_id: uuid.UUID, session: DbSession) -> list[PaymentRead]:
@@ -25,11 +28,11 @@ async def list_payments(order_id: uuid.UUID, session: DbSession) -> list[Payment
 @router.get(
     "/payments/{payment_id}",
     response_model=PaymentRead,
-    responses=problem_responses(404, 422),
+    responses=documented_problems(PAYMENT_NOT_FOUND, VALIDATION_ERROR),
     summary="One payment",
 )
 async def get_payment(payment_id: uuid.UUID, session: DbSession) -> PaymentRead:
     payment = await repository.by_id(session, payment_id)
     if payment is None:
-        raise Problem(404, "payment-not-found", "Payment not found", f"No payment {payment_id}.")
+        raise Problem(PAYMENT_NOT_FOUND, f"No payment {payment_id}.")
     return PaymentRead.model_validate(payment)

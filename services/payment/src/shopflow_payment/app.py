@@ -6,8 +6,8 @@ from shopflow_kit import Database, ServiceMetrics, create_app
 from shopflow_kit.messaging.wiring import messaging_jobs
 from shopflow_payment import api
 from shopflow_payment.handlers import PaymentCommands
-from shopflow_payment.provider import PaymentProvider
 from shopflow_payment.settings import PaymentSettings
+from shopflow_payment.upstreams import PaymentProvider
 
 
 def build(settings: PaymentSettings) -> FastAPI:

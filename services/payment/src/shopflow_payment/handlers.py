@@ -31,8 +31,8 @@ from shopflow_kit.messaging.consumer_retry import TransientError
 from shopflow_kit.messaging.wiring import reply
 from shopflow_kit.upstream import UpstreamUnavailable
 from shopflow_payment.models import Payment, PaymentStatus
-from shopflow_payment.provider import PaymentProvider
 from shopflow_payment.service import CANCELLED_BEFORE_CHARGE, charge_payment, refund_payment
+from shopflow_payment.upstreams import PaymentProvider
 
 CANCELLED = "cancelled"
 """Why a charge asked for after the order's compensation (a refund) is declined."""

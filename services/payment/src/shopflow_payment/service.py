@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_payment import repository
 from shopflow_payment.models import Payment, PaymentStatus
-from shopflow_payment.provider import ChargeRefusedError, PaymentProvider, ProviderCharge
+from shopflow_payment.upstreams import ChargeRefusedError, PaymentProvider, ProviderCharge
 
 CANCELLED_BEFORE_CHARGE = "cancelled_before_charge"
 

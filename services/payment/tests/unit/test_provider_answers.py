@@ -7,7 +7,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from shopflow_kit.upstream import UpstreamPolicy
-from shopflow_payment.provider import ChargeRefusedError, PaymentProvider, ProviderContractError
+from shopflow_payment.upstreams import ChargeRefusedError, PaymentProvider, ProviderContractError
 
 pytestmark = pytest.mark.unit
 

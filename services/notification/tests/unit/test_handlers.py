@@ -5,8 +5,8 @@ import uuid
 import pytest
 
 from shopflow_contracts.order import OrderCancelled, OrderConfirmed
-from shopflow_notification.events import outcome_of
-from shopflow_notification.messages import OrderOutcome
+from shopflow_notification.domain import OrderOutcome
+from shopflow_notification.handlers import outcome_of
 from shopflow_notification.models import NotificationKind
 
 pytestmark = pytest.mark.unit

@@ -1,4 +1,4 @@
-"""The inventory service, as placing an order needs it: the products behind some skus."""
+"""The services the order service calls: inventory, for the products behind some skus."""
 
 from collections.abc import Sequence
 
@@ -6,6 +6,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from shopflow_kit import Problem
+from shopflow_kit.problems import BAD_GATEWAY
 from shopflow_kit.upstream import Upstream, UpstreamPolicy
 
 
@@ -40,13 +41,11 @@ class Inventory:
         response = await self._upstream.request("GET", "/products", params=params)
         if response.status_code != 200:
             detail = f"inventory answered {response.status_code} to a product lookup"
-            raise Problem.for_status(502, detail)
+            raise Problem(BAD_GATEWAY, detail)
         try:
             products = _PRODUCTS.validate_json(response.content)
         except ValidationError as error:
-            raise Problem.for_status(
-                502, "inventory's products do not match its contract"
-            ) from error
+            raise Problem(BAD_GATEWAY, "inventory's products do not match its contract") from error
         return {product.sku: product for product in products}
 
     async def aclose(self) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from shopflow_notification.messages import OrderOutcome, render
+from shopflow_notification.domain import OrderOutcome, render
 from shopflow_notification.models import NotificationKind
 
 pytestmark = pytest.mark.unit

@@ -1,4 +1,5 @@
-"""The payment provider (the PSP), as payments need it: charge, refund, and read its ledger.
+"""The services the payment service calls: the payment provider (the PSP), as payments need
+it: charge, refund, and read its ledger.
 
 Every call goes through the kit's `Upstream`: a timeout, jittered retries (each POST carries
 an Idempotency-Key, so a retry replays the first answer instead of charging again), a retry

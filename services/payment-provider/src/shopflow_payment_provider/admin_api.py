@@ -4,7 +4,8 @@ import logging
 
 from fastapi import APIRouter
 
-from shopflow_kit import problem_responses
+from shopflow_kit import documented_problems
+from shopflow_kit.problems import VALIDATION_ERROR
 from shopflow_payment_provider.faults import CurrentFaults, FaultConfig
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ async def read_faults(faults: CurrentFaults) -> FaultConfig:
 @router.put(
     "",
     response_model=FaultConfig,
-    responses=problem_responses(422),
+    responses=documented_problems(VALIDATION_ERROR),
     summary="Replace the faults in force; a field left out is off",
 )
 async def replace_faults(config: FaultConfig, faults: CurrentFaults) -> FaultConfig:

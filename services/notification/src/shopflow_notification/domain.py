@@ -1,4 +1,5 @@
-"""The words of each notification: the "email" that would be sent."""
+"""What a notification says: an ended order's outcome, in the words of the "email" that
+would be sent."""
 
 from dataclasses import dataclass
 

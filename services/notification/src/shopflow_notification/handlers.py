@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shopflow_contracts.order import OrderCancelled, OrderConfirmed
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.consumer_dispatch import Handler
-from shopflow_notification.messages import OrderOutcome
+from shopflow_notification.domain import OrderOutcome
 from shopflow_notification.models import NotificationKind
 from shopflow_notification.service import notify
 

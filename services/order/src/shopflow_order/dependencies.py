@@ -1,0 +1,48 @@
+"""What the order routes depend on: the request's Idempotency-Key, and the app's inventory
+client and saga orchestrator. Who is asking comes from the kit: `shopflow_kit.CustomerId`."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from shopflow_kit import Problem, ProblemType
+from shopflow_order.orchestrator import Orchestrator
+from shopflow_order.upstreams import Inventory
+
+IDEMPOTENCY_KEY_REQUIRED = ProblemType(400, "idempotency-key-required", "Idempotency-Key required")
+
+
+def _idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=255,
+            pattern=r"^[\x20-\x7e]+$",
+            description="Required: 1 to 255 printable ASCII characters, unique per order "
+            "you mean to place. Repeating it with the same body returns the same order.",
+            examples=["3f2a9c4e-7b1d-4e55-9a40-1c2d3e4f5a6b"],
+        ),
+    ] = None,
+) -> str:
+    if idempotency_key is None:
+        raise Problem(
+            IDEMPOTENCY_KEY_REQUIRED,
+            "send an Idempotency-Key header so that a retried request cannot order twice",
+        )
+    return idempotency_key
+
+
+def _inventory(request: Request) -> Inventory:
+    inventory: Inventory = request.app.state.inventory
+    return inventory
+
+
+def _orchestrator(request: Request) -> Orchestrator:
+    orchestrator: Orchestrator = request.app.state.orchestrator
+    return orchestrator
+
+
+IdempotencyKeyHeader = Annotated[str, Depends(_idempotency_key)]
+InventoryDep = Annotated[Inventory, Depends(_inventory)]
+OrchestratorDep = Annotated[Orchestrator, Depends(_orchestrator)]
