@@ -60,7 +60,10 @@ async def test_only_end_to_end_headers_reach_the_service(echo_gateway):
     assert "x-customer-id" not in received  # a public route: no identity at all
     assert "x-customer-roles" not in received
     assert received["x-request-id"] == "checkout-42"
-    assert received["traceparent"] == sent["traceparent"]
+    # The same trace, continued: the parent is now the gateway's own call to the service.
+    _, trace_id, parent_id, flags = received["traceparent"].split("-")
+    assert (trace_id, flags) == ("0af7651916cd43dd8448eb211c80319c", "01")
+    assert parent_id != "b7ad6b7169203331"
     assert received["tracestate"] == "shopflow=1"
     assert received["accept-language"] == "fr"
     assert answer.headers["x-request-id"] == "checkout-42"

@@ -39,7 +39,7 @@ async def test_a_dead_upstream_opens_the_breaker_and_recovery_closes_it(gateway_
     assert "circuit open" in while_open.json()["detail"]
     assert int(while_open.headers["retry-after"]) >= 1
     assert services.notification.requests_seen() == 0
-    assert gateway.metric("upstream_breaker_open", upstream="notification") == 1
+    assert gateway.metric("upstream_breaker_state", upstream="notification", state="open") == 1
 
     for _ in range(100):  # the trial call comes after breaker_reset_seconds
         recovered = await gateway.client.get(notifications, headers=alice)
@@ -48,7 +48,7 @@ async def test_a_dead_upstream_opens_the_breaker_and_recovery_closes_it(gateway_
         await asyncio.sleep(0.1)
     assert recovered.status_code == 200
     assert services.notification.requests_seen() >= 1
-    assert gateway.metric("upstream_breaker_open", upstream="notification") == 0
+    assert gateway.metric("upstream_breaker_state", upstream="notification", state="open") == 0
 
 
 def failing_inventory(calls: list[str]) -> FastAPI:
@@ -102,7 +102,7 @@ async def test_one_customer_s_bad_cursors_do_not_close_the_orders_to_everyone(ga
     assert {answer.status_code for answer in bad} == {400}
     assert bad[0].json()["type"] == PROBLEM_BASE + "invalid-cursor"
     assert theirs.status_code == 200
-    assert gateway.metric("upstream_breaker_open", upstream="order") == 0
+    assert gateway.metric("upstream_breaker_state", upstream="order", state="open") == 0
 
 
 def slow_payments(calls: list[str]) -> FastAPI:
@@ -140,7 +140,7 @@ async def test_a_slow_service_the_details_stop_waiting_for_keeps_its_breaker_clo
     # Notifications may miss so short a wait too, on a busy machine: payments always do.
     assert all("payments" in answer.json()["unavailable"] for answer in details)
     assert len(calls) == len(details)  # none short-circuited: the breaker stayed closed
-    assert gateway.metric("upstream_breaker_open", upstream="payment") == 0
+    assert gateway.metric("upstream_breaker_state", upstream="payment", state="open") == 0
 
 
 async def test_an_inventory_outage_leaves_orders_readable_and_cancellable(
@@ -163,4 +163,4 @@ async def test_an_inventory_outage_leaves_orders_readable_and_cancellable(
     assert all("retry-after" in answer.headers for answer in refused)
     assert read.status_code == 200
     assert cancelled.status_code in (200, 202)
-    assert gateway.metric("upstream_breaker_open", upstream="order") == 0
+    assert gateway.metric("upstream_breaker_state", upstream="order", state="open") == 0

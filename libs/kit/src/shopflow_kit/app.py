@@ -31,6 +31,7 @@ from shopflow_kit.metrics import MetricsMiddleware, ServiceMetrics, metrics_rout
 from shopflow_kit.problem_handlers import install_problem_handlers
 from shopflow_kit.request_id import RequestIdMiddleware
 from shopflow_kit.settings import ServiceSettings
+from shopflow_kit.telemetry import configure_tracing, fastapi_telemetry, trace_database
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def create_app(
     on_shutdown: Sequence[LifecycleHook] = (),
     metrics: ServiceMetrics | None = None,
 ) -> FastAPI:
-    """A service app with JSON logs, problem+json errors, request ids, metrics and probes.
+    """A service app with JSON logs, traces, problem+json errors, request ids, metrics and probes.
 
     `database` gets a `database` readiness check, serves `DbSession` and is disposed on
     shutdown. Pass `metrics` when something built before the app (an `Upstream`) records
@@ -58,6 +59,7 @@ def create_app(
     under its name, and is cancelled on shutdown before `on_shutdown` runs.
     """
     configure_logging(settings.service_name, settings.log_level)
+    configure_tracing(settings.service_name, version, settings.environment)
     jobs = BackgroundJobs(background or {})
     # The interactive docs are a development aid; /openapi.json is the contract and stays.
     docs = settings.environment != "production"
@@ -67,6 +69,7 @@ def create_app(
         lifespan=_lifespan(jobs, on_startup, on_shutdown),
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
+        telemetry=fastapi_telemetry(),
     )
     app.state.settings = settings
     app.state.database = database
@@ -74,6 +77,7 @@ def create_app(
     app.state.readiness = Readiness(settings.readiness_timeout_seconds)
     if database is not None:
         app.state.readiness.add("database", database_check(database))
+        trace_database(database.engine)
     for name, check in (readiness or {}).items():
         app.state.readiness.add(name, check)
     for name in background or {}:

@@ -2,6 +2,8 @@
 
 `log_context(request_id=...)` binds fields for the current task (and the tasks it
 spawns); every record logged inside it carries them, next to any `extra=` fields.
+A record logged inside a span carries its `trace_id` and `span_id` (hex, as Jaeger shows
+them), so a log line leads to its trace and a trace to its log lines.
 """
 
 import json
@@ -13,6 +15,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, TextIO
+
+from opentelemetry import trace
 
 _UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 # color_message: uvicorn's ANSI-coloured copy of the message, noise in JSON.
@@ -58,6 +62,10 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             **current_log_context(),
         }
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            entry["trace_id"] = format(span.trace_id, "032x")
+            entry["span_id"] = format(span.span_id, "016x")
         entry.update(
             (key, value) for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES
         )

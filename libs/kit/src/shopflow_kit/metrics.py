@@ -9,20 +9,36 @@ import time
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.routing import iter_route_contexts
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+)
 from prometheus_client.exposition import choose_encoder
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 UNMATCHED_ROUTE = "<unmatched>"
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Seconds: a cached read takes milliseconds, a proxied call under faults up to its timeouts.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+REFUSED_STATUSES = frozenset({429, 503})
 
 
 class ServiceMetrics:
-    """A service's own registry, so several apps can live in one process (tests)."""
+    """A service's own registry, so several apps can live in one process (tests).
+
+    It also carries the process's own figures (`process_*`: CPU, memory, open files;
+    `python_*`: version, garbage collections), as the default registry would.
+    """
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(collector)
         self.requests = Counter(
             "http_requests_total",
             "HTTP requests answered, by route template and status.",
@@ -33,8 +49,18 @@ class ServiceMetrics:
             "http_request_duration_seconds",
             "Time to answer an HTTP request, by route template.",
             ["method", "route"],
+            buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
+        self.refused = Counter(
+            "http_requests_refused_total",
+            "Requests refused at the door with Retry-After (429 too many, 503 cannot finish "
+            "in time): the client should come back. By status; routes are in http_requests.",
+            ["status"],
+            registry=self.registry,
+        )
+        for status in REFUSED_STATUSES:
+            self.refused.labels(str(status))
 
 
 def route_template(app: FastAPI, scope: Scope) -> str:
@@ -64,18 +90,23 @@ class MetricsMiddleware:
         method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
         route = route_template(scope["app"], scope)
         status = 500
+        retry_after = False
         started = time.perf_counter()
 
         async def send_recording_status(message: Message) -> None:
-            nonlocal status
+            nonlocal status, retry_after
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = message.get("headers", ())
+                retry_after = any(name.lower() == b"retry-after" for name, _ in headers)
             await send(message)
 
         try:
             await self.app(scope, receive, send_recording_status)
         finally:
             self.metrics.requests.labels(method, route, str(status)).inc()
+            if retry_after and status in REFUSED_STATUSES:
+                self.metrics.refused.labels(str(status)).inc()
             self.metrics.request_duration.labels(method, route).observe(
                 time.perf_counter() - started
             )

@@ -35,6 +35,7 @@ from starlette.responses import JSONResponse
 
 from shopflow_kit.problems import UPSTREAM_UNAVAILABLE, Problem
 from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy, Send
+from shopflow_kit.telemetry import traced_transport
 from shopflow_kit.upstream_telemetry import BreakerWatch, metrics_for
 
 logger = logging.getLogger(__name__)
@@ -98,12 +99,13 @@ class Upstream:
         self.policy = policy = policy or UpstreamPolicy()
         timeout = httpx.Timeout(policy.timeout_seconds, connect=policy.connect_timeout_seconds)
         limits = httpx.Limits(max_connections=policy.max_connections)
+        pool = transport or httpx.AsyncHTTPTransport(limits=limits)
         self._client = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, limits=limits, transport=transport
+            base_url=base_url, timeout=timeout, transport=traced_transport(pool)
         )
-        self._metrics = metrics_for(registry if registry is not None else CollectorRegistry())
+        self._metrics = metrics_for(registry if registry is not None else CollectorRegistry(), name)
         self._retries = Retries(policy.retries, self._metrics.retries.labels(name).inc)
-        self._watch = BreakerWatch(name, self._metrics.breaker_open)
+        self._watch = BreakerWatch(name, self._metrics.breaker_state)
         self._breaker = pybreaker.CircuitBreaker(
             policy.breaker_fail_max,
             policy.breaker_reset_seconds,

@@ -5,7 +5,9 @@ from collections.abc import Callable
 import httpx
 import pytest
 from fastapi import FastAPI
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic_settings import SettingsConfigDict
+from span_recorder import recorded_spans
 
 from shopflow_kit import ServiceSettings
 
@@ -27,3 +29,9 @@ def client_for() -> Callable[[FastAPI], httpx.AsyncClient]:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kit.test")
 
     return open_client
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    """Spans finished during the test (see span_recorder)."""
+    return recorded_spans()

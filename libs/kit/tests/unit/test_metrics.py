@@ -1,7 +1,7 @@
 """HTTP metrics labelled by route template, on a registry per app."""
 
 import pytest
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from prometheus_client import Counter
 
 from shopflow_kit import create_app
@@ -71,3 +71,33 @@ async def test_each_app_has_its_own_registry(settings, client_for):
     assert "outbox_published_total 0.0" in exposition
     labels = {"method": "GET", "route": "/v1/orders/{order_id}", "status": "200"}
     assert sample(second, "http_requests_total", **labels) is None
+
+
+async def test_a_refusal_with_retry_after_is_counted_as_one(settings, client_for):
+    router = APIRouter()
+
+    @router.get("/busy")
+    async def busy() -> None:
+        raise HTTPException(503, headers={"Retry-After": "1"})
+
+    @router.get("/broken")
+    async def broken() -> None:
+        raise HTTPException(503)  # no Retry-After: a failure, not a refusal
+
+    app = create_app(settings, title="refusals", routers=[router])
+    assert sample(app, "http_requests_refused_total", status="503") == 0
+
+    async with client_for(app) as client:
+        await client.get("/busy")
+        await client.get("/broken")
+
+    assert sample(app, "http_requests_refused_total", status="503") == 1
+    assert sample(app, "http_requests_refused_total", status="429") == 0
+
+
+async def test_the_process_reports_its_own_resources(app, client_for):
+    async with client_for(app) as client:
+        exposition = (await client.get("/metrics")).text
+
+    for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"):
+        assert f"\n{name}" in exposition

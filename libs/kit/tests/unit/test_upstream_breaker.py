@@ -62,7 +62,15 @@ async def open_breaker(upstream: Upstream) -> UpstreamUnavailable:
 
 
 def breaker_open(registry: CollectorRegistry) -> float | None:
-    return registry.get_sample_value("upstream_breaker_open", {"upstream": "inventory"})
+    """1 while the breaker is open; its state's series say so one state at a time."""
+    states = {
+        state: registry.get_sample_value(
+            "upstream_breaker_state", {"upstream": "inventory", "state": state}
+        )
+        for state in ("closed", "open", "half-open")
+    }
+    assert sorted(states.values()) == [0, 0, 1], states
+    return states["open"]
 
 
 async def test_breaker_opens_after_fail_max_and_short_circuits(

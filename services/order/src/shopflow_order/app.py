@@ -18,7 +18,7 @@ def build(settings: OrderSettings) -> FastAPI:
     inventory = Inventory(
         settings.inventory_url, settings.inventory_policy, registry=metrics.registry
     )
-    orchestrator = Orchestrator(settings)
+    orchestrator = Orchestrator(settings, registry=metrics.registry)
     sweeper = DeadlineSweeper(
         database, orchestrator.on_deadlines, interval=settings.saga_sweep_interval_seconds
     )

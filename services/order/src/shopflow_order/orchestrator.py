@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_contracts.order import OrderCancelled, OrderConfirmed
@@ -29,14 +30,16 @@ logger = logging.getLogger(__name__)
 class Orchestrator:
     """Runs the place-order saga of every order in this service's database (saga id = order id)."""
 
-    def __init__(self, settings: OrderSettings) -> None:
+    def __init__(self, settings: OrderSettings, registry: CollectorRegistry | None = None) -> None:
         self.topics = settings.topics
         self.definition = place_order_saga(
             self.topics,
             step_deadline=timedelta(seconds=settings.saga_step_deadline_seconds),
             max_attempts=settings.saga_max_attempts,
         )
-        self.store = SagaStore(Saga(self.definition), Base.metadata, outbox=add_to_outbox)
+        self.store = SagaStore(
+            Saga(self.definition), Base.metadata, outbox=add_to_outbox, registry=registry
+        )
 
     async def start(self, session: AsyncSession, order: Order) -> None:
         await self.store.start(session, order.id, saga_data(order), _now())
@@ -53,8 +56,8 @@ class Orchestrator:
         now = _now()
         overdue = await self.store.overdue(session, now, limit)
         for order_id in overdue:
-            decision = await self.store.on_deadline(session, order_id, now)
-            await self._settle(session, order_id, decision, cause=None)
+            async with self.store.on_deadline(session, order_id, now) as decision:
+                await self._settle(session, order_id, decision, cause=None)
         return len(overdue)
 
     async def cancel(self, session: AsyncSession, order_id: uuid.UUID) -> bool:

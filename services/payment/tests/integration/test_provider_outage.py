@@ -33,7 +33,11 @@ async def open_breaker(charge, simulator, order_id):
 
 async def breaker_gauge(client):
     metrics = (await client.get("/metrics")).text
-    [line] = [line for line in metrics.splitlines() if line.startswith("upstream_breaker_open{")]
+    [line] = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("upstream_breaker_state{") and 'state="open"' in line
+    ]
     return float(line.rsplit(" ", 1)[1])
 
 

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from enum import StrEnum
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
-from opentelemetry import propagate, trace
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit.db import Database
@@ -31,9 +30,9 @@ from shopflow_kit.messaging.envelope import (
     UnknownMessageTypeError,
 )
 from shopflow_kit.messaging.inbox import record_processed
+from shopflow_kit.messaging.tracing import process_span
 
 logger = logging.getLogger(__name__)
-tracer = trace.get_tracer(__name__)
 
 Handler = Callable[[AsyncSession, Message, Envelope], Awaitable[None]]
 """Handles one message in the transaction that records it in the inbox; raising rolls both back.
@@ -136,22 +135,13 @@ class Dispatcher:
 
     @contextmanager
     def _traced(self, record: ConsumerRecord, envelope: Envelope) -> Iterator[None]:
-        """A consumer span in the trace the envelope carries, with the message ids in the logs."""
+        """A consumer span in the order's trace, with the message ids in the logs."""
         with (
             log_context(
                 message_id=str(envelope.message_id),
                 correlation_id=envelope.correlation_id,
                 message_type=envelope.type,
             ),
-            tracer.start_as_current_span(
-                f"{record.topic} process",
-                context=propagate.extract(envelope.trace_context),
-                kind=trace.SpanKind.CONSUMER,
-                attributes={
-                    "messaging.system": "kafka",
-                    "messaging.destination.name": record.topic,
-                    "messaging.message.id": str(envelope.message_id),
-                },
-            ),
+            process_span(record, envelope, self._consumer_group),
         ):
             yield

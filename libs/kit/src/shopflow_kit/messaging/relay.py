@@ -25,9 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from shopflow_kit.db import Database
 from shopflow_kit.messaging.relay_batch import (
     claim_batch,
-    count_unpublished,
     delete_published,
     mark_published,
+    unpublished_backlog,
 )
 from shopflow_kit.messaging.relay_listener import CommitListener
 from shopflow_kit.messaging.relay_metrics import RelayMetrics
@@ -103,7 +103,7 @@ class OutboxRelay:
         return len(batch)
 
     async def _count_and_clean(self) -> None:
-        """Refresh `outbox_pending` and delete rows past retention, at most once a second."""
+        """Refresh the backlog gauges and delete rows past retention, at most once a second."""
         now = time.monotonic()
         if now < self._next_housekeeping:
             return
@@ -111,5 +111,5 @@ class OutboxRelay:
         # Quietly: an unreachable database is reported by the batch's own attempt.
         with suppress(*RELAY_FAILURES):
             async with self._database.transaction() as session:
-                self.metrics.pending.set(await count_unpublished(session))
+                self.metrics.record_backlog(*await unpublished_backlog(session))
                 await delete_published(session, older_than=self._retention, limit=CLEANUP_BATCH)

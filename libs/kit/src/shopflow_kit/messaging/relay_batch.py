@@ -25,8 +25,9 @@ class OutboxMessage:
     id: uuid.UUID
     topic: str
     key: str
+    type: str
     value: bytes
-    headers: list[tuple[str, bytes]]
+    headers: list[tuple[str, bytes]]  # the trace context of the transaction that wrote it
 
 
 _CLAIM = text("""
@@ -43,7 +44,7 @@ _CLAIM = text("""
         LIMIT :batch_size
         FOR UPDATE SKIP LOCKED
     )
-    SELECT message.id, message.topic, message.key, message.envelope::text AS value,
+    SELECT message.id, message.topic, message.key, message.type, message.envelope::text AS value,
            message.trace_context
     FROM heads CROSS JOIN LATERAL (  -- per key, by its index: fast even before ANALYZE
         SELECT * FROM outbox AS message
@@ -64,6 +65,7 @@ async def claim_batch(session: AsyncSession, batch_size: int) -> list[OutboxMess
             id=row.id,
             topic=row.topic,
             key=row.key,
+            type=row.type,
             value=row.value.encode(),
             headers=[(name, value.encode()) for name, value in row.trace_context.items()],
         )
@@ -93,11 +95,17 @@ async def mark_published(
     return [(row.topic, row.lag_seconds) for row in rows]
 
 
-async def count_unpublished(session: AsyncSession) -> int:
-    count: Any = await session.scalar(
-        text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-    )
-    return int(count)
+_BACKLOG = text("""
+    SELECT count(*) AS pending,
+           coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0) AS oldest_age
+    FROM outbox WHERE published_at IS NULL
+""").columns(oldest_age=Float)
+
+
+async def unpublished_backlog(session: AsyncSession) -> tuple[int, float]:
+    """How many rows wait to be published, and the age in seconds of the oldest (0 if none)."""
+    row = (await session.execute(_BACKLOG)).one()
+    return int(row.pending), float(row.oldest_age)
 
 
 _DELETE_PUBLISHED = text("""

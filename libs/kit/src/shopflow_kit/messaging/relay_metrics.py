@@ -2,7 +2,9 @@
 
 Read together: `outbox_pending` that only grows while `outbox_publish_failures_total`
 climbs is Kafka (or the relay) down; a high `outbox_publish_lag_seconds` with no failures
-is a relay that cannot keep up (more relays, bigger batches).
+is a relay that cannot keep up (more relays, bigger batches). A growing
+`outbox_oldest_pending_age_seconds` with a steady `outbox_pending` is one row stuck at
+the head of its key.
 """
 
 from collections.abc import Iterable
@@ -19,6 +21,11 @@ class RelayMetrics:
         self.pending = Gauge(
             "outbox_pending",
             "Outbox rows not yet published, counted once a second or once per poll interval.",
+            registry=registry,
+        )
+        self.oldest_pending_age = Gauge(
+            "outbox_oldest_pending_age_seconds",
+            "Age of the oldest outbox row not yet published (0 when none waits).",
             registry=registry,
         )
         self.publish_lag = Histogram(
@@ -38,6 +45,10 @@ class RelayMetrics:
             "Batches that could not be published or marked (rolled back, to be retried).",
             registry=registry,
         )
+
+    def record_backlog(self, pending: int, oldest_age_seconds: float) -> None:
+        self.pending.set(pending)
+        self.oldest_pending_age.set(oldest_age_seconds)
 
     def record_published(self, lags: Iterable[tuple[str, float]]) -> None:
         """Count each (topic, lag in seconds) of a batch that committed."""

@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from opentelemetry.trace import Span
 
 from shopflow_kit.messaging.relay_batch import OutboxMessage
+from shopflow_kit.messaging.tracing import end_publish_span, start_publish_span
 
 logger = logging.getLogger(__name__)
 
@@ -63,23 +65,30 @@ class KafkaPublisher:
         if self._producer is None:
             raise RuntimeError("publish() before ready()")
         sends: list[asyncio.Future[Any]] = []
+        spans: list[Span] = []
+        error: BaseException | None = None
         try:
             async with asyncio.timeout(self._ack_timeout):
                 for message in messages:
+                    span, headers = start_publish_span(
+                        message.topic, message.key, str(message.id), message.type, message.headers
+                    )
+                    spans.append(span)
                     send = await self._producer.send(
-                        message.topic,
-                        message.value,
-                        key=message.key.encode(),
-                        headers=message.headers,
+                        message.topic, message.value, key=message.key.encode(), headers=headers
                     )
                     sends.append(send)
                 # wait(), not gather(): a timeout must not cancel sends the producer keeps retrying.
                 await asyncio.wait(sends)
             for send in sends:
                 send.result()
-        except BaseException:
+        except BaseException as failure:
             self._unsettled = sends
+            error = failure
             raise
+        finally:
+            for span in spans:
+                end_publish_span(span, error)
 
     async def close(self) -> None:
         """Flush and stop the producer; give up on the flush after `ack_timeout` seconds."""

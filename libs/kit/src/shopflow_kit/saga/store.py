@@ -10,10 +10,14 @@ a service can sweep them, and they survive a restart because they are rows.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from opentelemetry import propagate, trace
+from prometheus_client import CollectorRegistry
 from sqlalchemy import (
     MetaData,
     insert,
@@ -22,8 +26,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shopflow_kit import attributes
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.saga.engine import Decision, Saga, SagaState, SagaStatus
+from shopflow_kit.saga.metrics import SagaMetrics
+
+tracer = trace.get_tracer(__name__)
 
 
 class Outbox(Protocol):
@@ -32,20 +40,46 @@ class Outbox(Protocol):
     ) -> Awaitable[None]: ...
 
 
+@dataclass(frozen=True)
+class _Loaded:
+    state: SagaState
+    data: dict[str, Any]
+    started_at: datetime
+    trace_context: dict[str, str]
+
+
 class SagaStore:
-    def __init__(self, saga: Saga, metadata: MetaData, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        saga: Saga,
+        metadata: MetaData,
+        outbox: Outbox,
+        *,
+        registry: CollectorRegistry | None = None,
+    ) -> None:
         self.saga = saga
         self.sagas = metadata.tables["sagas"]
         self.history_table = metadata.tables["saga_history"]
         self.outbox = outbox
+        self.metrics = SagaMetrics(registry or CollectorRegistry(), saga.definition)
 
     async def start(
         self, session: AsyncSession, saga_id: uuid.UUID, data: Mapping[str, Any], now: datetime
     ) -> Decision:
         decision = self.saga.start(data, now)
-        row = {"id": saga_id, "definition": self.saga.definition.name, "data": dict(data)}
+        trace.get_current_span().set_attribute(attributes.SAGA_ID, str(saga_id))
+        trace_context: dict[str, str] = {}
+        propagate.inject(trace_context)
+        row = {
+            "id": saga_id,
+            "definition": self.saga.definition.name,
+            "data": dict(data),
+            "trace_context": trace_context,
+            "created_at": now,
+        }
         await session.execute(insert(self.sagas).values(**row, **_columns(decision.state)))
         await self._record(session, saga_id, decision, now, cause=None)
+        self.metrics.record_start(session)
         return decision
 
     async def on_reply(
@@ -56,10 +90,8 @@ class SagaStore:
         loaded = await self._lock(session, saga_id)
         if loaded is None:
             return None
-        state, data = loaded
-        return await self._apply(
-            session, saga_id, self.saga.on_reply(state, data, reply, now), now, envelope
-        )
+        decision = self.saga.on_reply(loaded.state, loaded.data, reply, now)
+        return await self._apply(session, saga_id, loaded, decision, now, envelope)
 
     async def request_cancel(
         self, session: AsyncSession, saga_id: uuid.UUID, now: datetime
@@ -67,7 +99,8 @@ class SagaStore:
         loaded = await self._lock(session, saga_id)
         if loaded is None:
             return None
-        return await self._apply(session, saga_id, self.saga.request_cancel(loaded[0]), now, None)
+        decision = self.saga.request_cancel(loaded.state)
+        return await self._apply(session, saga_id, loaded, decision, now, None)
 
     async def overdue(
         self, session: AsyncSession, now: datetime, limit: int
@@ -82,15 +115,27 @@ class SagaStore:
         )
         return (await session.scalars(statement)).all()
 
+    @asynccontextmanager
     async def on_deadline(
         self, session: AsyncSession, saga_id: uuid.UUID, now: datetime
-    ) -> Decision:
+    ) -> AsyncIterator[Decision]:
+        """Move on a saga `overdue()` locked; the block (settling the order) runs in the
+        saga's own trace too, so what is sent again or undone joins its order's trace."""
         loaded = await self._lock(session, saga_id)
         assert loaded is not None, "overdue() locked it in this transaction"
-        state, data = loaded
-        return await self._apply(
-            session, saga_id, self.saga.on_deadline(state, data, now), now, None
-        )
+        with tracer.start_as_current_span(
+            "saga deadline",
+            context=propagate.extract(loaded.trace_context),
+            kind=trace.SpanKind.CONSUMER,  # it reacts to an event: a deadline passing
+            attributes={
+                attributes.SAGA_ID: str(saga_id),
+                attributes.SAGA_NAME: self.saga.definition.name,
+                attributes.SAGA_STEP: loaded.state.step,
+                attributes.SAGA_STATUS: loaded.state.status.value,
+            },
+        ):
+            decision = self.saga.on_deadline(loaded.state, loaded.data, now)
+            yield await self._apply(session, saga_id, loaded, decision, now, None)
 
     async def history(self, session: AsyncSession, saga_id: uuid.UUID) -> Sequence[Any]:
         h = self.history_table
@@ -99,9 +144,7 @@ class SagaStore:
         )
         return rows.all()
 
-    async def _lock(
-        self, session: AsyncSession, saga_id: uuid.UUID
-    ) -> tuple[SagaState, dict[str, Any]] | None:
+    async def _lock(self, session: AsyncSession, saga_id: uuid.UUID) -> _Loaded | None:
         row = (
             await session.execute(
                 select(self.sagas).where(self.sagas.c.id == saga_id).with_for_update()
@@ -118,16 +161,18 @@ class SagaStore:
             cancel_requested=row.cancel_requested,
             reason=row.reason,
         )
-        return state, row.data
+        return _Loaded(state, row.data, row.created_at, row.trace_context)
 
     async def _apply(
         self,
         session: AsyncSession,
         saga_id: uuid.UUID,
+        loaded: _Loaded,
         decision: Decision,
         now: datetime,
         cause: Envelope | None,
     ) -> Decision:
+        self.metrics.record_decision(session, decision, loaded.started_at, now)
         if decision.history or decision.send:
             await session.execute(
                 update(self.sagas)

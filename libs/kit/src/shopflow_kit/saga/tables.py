@@ -18,6 +18,10 @@ def saga_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("cancel_requested", Boolean, nullable=False),
         Column("reason", String(50)),
         Column("data", JSON, nullable=False),
+        # W3C headers of the transaction that started it: the deadline sweeper resumes the
+        # saga's trace, so a command sent again stays in its order's trace.
+        Column("trace_context", JSON, nullable=False, server_default="{}"),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
     history = Table(

@@ -131,6 +131,7 @@ async def test_every_committed_message_is_published_once_in_order_per_key(
         ids += await write(database, topic, range(5, 10))
         await eventually(lambda: all_published(database))
         await eventually(lambda: sample(relay, "outbox_pending") == 0)
+        assert sample(relay, "outbox_oldest_pending_age_seconds") == 0
 
     copies, orders = arrivals(await read_all(infra.kafka_bootstrap_servers, topic))
     assert copies == Counter(ids), "a message lost or published twice"
@@ -352,6 +353,7 @@ async def test_while_kafka_is_down_writes_commit_and_the_backlog_drains_once_it_
             ids += await write(database, topic, range(2, 6))  # the service keeps committing
             await eventually(lambda: sample(relay, "outbox_publish_failures_total") >= 2)
             await eventually(lambda: sample(relay, "outbox_pending") == 4 * len(KEYS))
+            await eventually(lambda: sample(relay, "outbox_oldest_pending_age_seconds") > 1)
         finally:
             await stack.up(["kafka"])
         await eventually(lambda: all_published(database), within=120)

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 
 from shopflow_kit.messaging import Envelope, Message
@@ -154,7 +155,8 @@ async def test_deadlines_outlive_the_store_that_set_them_and_sweepers_share_them
         async with database.transaction() as session:
             due = await store.overdue(session, after, limit=3)
             for saga_id in due:
-                await store.on_deadline(session, saga_id, after)
+                async with store.on_deadline(session, saga_id, after):
+                    pass
             await asyncio.sleep(0)  # let the other sweeper run while these rows are locked
             return set(due)
 
@@ -178,3 +180,34 @@ async def test_a_cancel_is_recorded_and_acted_on_at_the_next_reply(database):
     assert decision is not None
     assert decision.cancelled
     assert await sent_types(database, saga_id) == ["Hold", "Unhold"]
+
+
+async def test_outcomes_and_durations_are_counted_once_their_transaction_commits(database):
+    registry = CollectorRegistry()
+    store = SagaStore(Saga(DEFINITION), metadata, record_sent, registry=registry)
+
+    def sample(name, **labels):
+        return registry.get_sample_value(name, {"saga": "two-steps", **labels})
+
+    saga_id = uuid.uuid4()
+    async with database.transaction() as session:
+        await store.start(session, saga_id, {"id": str(saga_id)}, T0)
+
+    async def reply_then_roll_back():
+        async with database.transaction() as session:
+            await store.on_reply(session, *reply_to(saga_id, Held(id="x")), T0)
+            raise RuntimeError("rolled back: this reply will come again")
+
+    with pytest.raises(RuntimeError):
+        await reply_then_roll_back()
+    assert sample("saga_ended_total", outcome="committed", reason="") == 0
+
+    async with database.transaction() as session:
+        await store.on_reply(session, *reply_to(saga_id, Held(id="x")), T0 + timedelta(seconds=2))
+
+    assert sample("saga_started_total") == 1
+    assert sample("saga_ended_total", outcome="committed", reason="") == 1
+    assert sample("saga_ended_total", outcome="cancelled", reason="timed_out") == 0
+    assert sample("saga_duration_seconds_sum", outcome="committed") == 2
+    assert sample("saga_duration_seconds_bucket", outcome="committed", le="1.0") == 0
+    assert sample("saga_duration_seconds_bucket", outcome="committed", le="2.0") == 1

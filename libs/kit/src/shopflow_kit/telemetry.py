@@ -1,0 +1,189 @@
+"""Tracing, set up once per process from the standard `OTEL_*` variables.
+
+`create_app` calls `configure_tracing`; everything else finds the global tracer provider.
+What is traced: HTTP requests (FastAPI's own telemetry, health and metrics routes left
+out), calls made through the kit's HTTP clients, SQL statements, Redis commands, and each
+Kafka hop (the relay and consumer spans, see `messaging.tracing`).
+
+The switches are OpenTelemetry's own:
+- `OTEL_SDK_DISABLED=true`: no tracing at all (no spans, no trace ids in logs);
+- `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`: default `parentbased_traceidratio`
+  at `DEFAULT_SAMPLE_RATIO`; the local stack samples everything (`1.0`);
+- `OTEL_EXPORTER_OTLP_ENDPOINT` (or `..._TRACES_ENDPOINT`): where spans go, OTLP over HTTP;
+  unset, spans are made (trace ids still join logs across services) but sent nowhere;
+- `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_BSP_*` as usual.
+
+One provider per process: the first app configured names the resource (tests build
+several apps in one process; a deployed process runs one).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import MutableMapping, Sequence
+from typing import Any
+
+import httpx
+from fastapi.telemetry import TelemetryConfig
+from opentelemetry import metrics, trace
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
+from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.trace.span import TraceState
+from opentelemetry.util.types import Attributes
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SAMPLER = "parentbased_traceidratio"
+DEFAULT_SAMPLE_RATIO = 0.1
+"""One trace in ten by default: cheap enough to leave on (see the tracing ADR's figures)."""
+
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Probes and scrapes: frequent, uninteresting, and they would drown the real traces."""
+
+ENTRY_KINDS = frozenset({SpanKind.SERVER, SpanKind.CONSUMER, SpanKind.PRODUCER})
+"""Kinds of span that may start a trace; see `EntryPointRoots`."""
+
+
+def tracing_enabled() -> bool:
+    return os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() != "true"
+
+
+def configure_tracing(service_name: str, version: str, environment: str) -> bool:
+    """Install the process's tracer provider, once; False if tracing is off or was set up."""
+    if not tracing_enabled() or isinstance(trace.get_tracer_provider(), TracerProvider):
+        return False
+    resource = Resource.create(  # OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win
+        {
+            "service.name": service_name,
+            "service.namespace": "shopflow",
+            "service.version": version,
+            "deployment.environment.name": environment,
+        }
+    )
+    provider = TracerProvider(resource=resource, sampler=sampler_from_environment())
+    if _exporter_endpoint():
+        # Imported here: the exporter pulls in protobuf, which a process without one never needs.
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    RedisInstrumentor().instrument(tracer_provider=provider)
+    logger.info(
+        "tracing on: sampler %s, exporting to %s",
+        provider.sampler.get_description(),
+        _exporter_endpoint() or "nowhere (OTEL_EXPORTER_OTLP_ENDPOINT unset)",
+    )
+    return True
+
+
+def _exporter_endpoint() -> str | None:
+    if os.environ.get("OTEL_TRACES_EXPORTER", "otlp").strip().lower() == "none":
+        return None
+    return os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+
+
+def sampler_from_environment() -> Sampler:
+    """The sampler `OTEL_TRACES_SAMPLER`/`_ARG` name, started traces limited to entry points."""
+    name = os.environ.get("OTEL_TRACES_SAMPLER", DEFAULT_SAMPLER).strip().lower()
+    argument = os.environ.get("OTEL_TRACES_SAMPLER_ARG", "").strip()
+    ratio = float(argument) if argument else DEFAULT_SAMPLE_RATIO
+    roots: dict[str, Sampler] = {
+        "always_on": ALWAYS_ON,
+        "always_off": ALWAYS_OFF,
+        "traceidratio": TraceIdRatioBased(ratio),
+    }
+    parent_based = name.startswith("parentbased_")
+    root = roots.get(name.removeprefix("parentbased_"))
+    if root is None:
+        known = ", ".join([*roots, *(f"parentbased_{r}" for r in roots)])
+        raise ValueError(f"OTEL_TRACES_SAMPLER={name!r} is not one of {known}")
+    return EntryPointRoots(ParentBased(root) if parent_based else root)
+
+
+class EntryPointRoots(Sampler):
+    """Lets only requests, messages and publishes start a trace; defers the rest to `delegate`.
+
+    A SQL statement or a Redis command with no span around it is a background loop
+    polling (the relay, the deadline sweeper, a readiness probe): alone, it would be a
+    trace of one span every second. Spans inside a trace are unaffected.
+    """
+
+    def __init__(self, delegate: Sampler) -> None:
+        self.delegate = delegate
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: TraceState | None = None,
+    ) -> SamplingResult:
+        parent = trace.get_current_span(parent_context).get_span_context()
+        if not parent.is_valid and kind not in ENTRY_KINDS:
+            return SamplingResult(Decision.DROP)
+        return self.delegate.should_sample(
+            parent_context, trace_id, name, kind, attributes, links, trace_state
+        )
+
+    def get_description(self) -> str:
+        return f"EntryPointRoots{{{self.delegate.get_description()}}}"
+
+
+def fastapi_telemetry() -> TelemetryConfig:
+    """FastAPI's own request spans (ADR 0010): one span per request, probes left out.
+
+    Its metrics stay off (Prometheus' `http_*` come from the kit's middleware), and so do
+    its per-phase spans (dependencies, endpoint, serialization): three more spans a
+    request, for timings the request span and its SQL children already show.
+    """
+    return {"metrics": False, "logs": False, "operation_spans": False, "exclude": _untraced}
+
+
+def _untraced(scope: MutableMapping[str, Any]) -> bool:
+    return scope.get("path") in UNTRACED_PATHS
+
+
+def tag_current_span(name: str, value: str | int) -> None:
+    """Set attribute `name` (see `shopflow_kit.attributes`) on the span in progress, if any."""
+    trace.get_current_span().set_attribute(name, value)
+
+
+def traced_transport(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    """`transport` with a client span per request sent (each retry its own), carrying the
+    trace on in `traceparent`. Whatever pool is underneath (httpx's, aiohttp's) is traced once."""
+    if not tracing_enabled():
+        return transport
+    return AsyncOpenTelemetryTransport(transport)
+
+
+def trace_database(engine: AsyncEngine) -> None:
+    """A span for every statement `engine` runs inside a trace."""
+    if not tracing_enabled():
+        return
+    tracer = trace.get_tracer("shopflow_kit.db")
+    usage = metrics.get_meter("shopflow_kit.db").create_up_down_counter(
+        "db.client.connections.usage"
+    )  # the instrumentation wants one; no meter provider is set, so it records nowhere
+    EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]

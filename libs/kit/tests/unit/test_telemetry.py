@@ -1,0 +1,141 @@
+"""Tracing: the sampler the environment asks for, request spans, log lines joined to
+their span, and client spans that carry the trace on."""
+
+import json
+import logging
+
+import httpx
+import pytest
+from fastapi import APIRouter
+from opentelemetry import context, trace
+from opentelemetry.sdk.trace.sampling import Decision
+from opentelemetry.trace import SpanKind
+from span_recorder import named, sampled_context, traceparent
+
+from shopflow_kit import Upstream, create_app
+from shopflow_kit.telemetry import DEFAULT_SAMPLE_RATIO, sampler_from_environment
+
+pytestmark = pytest.mark.unit
+
+NO_PARENT = context.Context()
+
+
+@pytest.fixture
+def sampler_env(monkeypatch):
+    def set_env(sampler: str | None, argument: str | None = None):
+        for name, value in (
+            ("OTEL_TRACES_SAMPLER", sampler),
+            ("OTEL_TRACES_SAMPLER_ARG", argument),
+        ):
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        return sampler_from_environment()
+
+    return set_env
+
+
+def test_default_sampling_is_parent_based_at_the_default_ratio(sampler_env):
+    description = sampler_env(None).get_description()
+
+    assert "ParentBased" in description
+    assert f"TraceIdRatioBased{{{DEFAULT_SAMPLE_RATIO}}}" in description
+
+
+def test_the_standard_variables_choose_the_sampler(sampler_env):
+    assert (
+        "TraceIdRatioBased{1.0}" in sampler_env("parentbased_traceidratio", "1.0").get_description()
+    )
+    assert "AlwaysOffSampler" in sampler_env("always_off").get_description()
+    with pytest.raises(ValueError, match="jaeger_remote"):
+        sampler_env("jaeger_remote")
+
+
+@pytest.mark.parametrize("kind", [SpanKind.SERVER, SpanKind.CONSUMER, SpanKind.PRODUCER])
+def test_requests_and_messages_may_start_a_trace(sampler_env, kind):
+    sampler = sampler_env("parentbased_always_on")
+
+    assert sampler.should_sample(NO_PARENT, 1, "x", kind).decision is Decision.RECORD_AND_SAMPLE
+
+
+@pytest.mark.parametrize("kind", [SpanKind.CLIENT, SpanKind.INTERNAL])
+def test_a_background_query_alone_starts_no_trace_but_is_traced_inside_one(sampler_env, kind):
+    sampler = sampler_env("parentbased_always_on")
+
+    assert sampler.should_sample(NO_PARENT, 1, "SELECT", kind).decision is Decision.DROP
+    inside = sampler.should_sample(sampled_context(), 1, "SELECT", kind)
+    assert inside.decision is Decision.RECORD_AND_SAMPLE
+
+
+def traced_app(settings):
+    router = APIRouter()
+
+    @router.get("/things/{thing_id}")
+    async def thing(thing_id: str) -> dict[str, str]:
+        logging.getLogger("things").info("looked up %s", thing_id)
+        return {"id": thing_id}
+
+    return create_app(settings, title="traced", routers=[router])
+
+
+async def test_a_request_is_a_server_span_in_the_callers_trace(settings, client_for, spans):
+    caller = sampled_context()
+    app = traced_app(settings)
+
+    async with client_for(app) as client:
+        await client.get("/things/42", headers={"traceparent": traceparent(caller)})
+
+    [span] = spans.get_finished_spans()
+    assert (span.name, span.kind) == ("GET /things/{thing_id}", SpanKind.SERVER)
+    assert span.attributes["http.route"] == "/things/{thing_id}"
+    caller_span = trace.get_current_span(caller).get_span_context()
+    assert span.context.trace_id == caller_span.trace_id
+    assert span.parent.span_id == caller_span.span_id
+
+
+async def test_probes_and_scrapes_are_not_traced(settings, client_for, spans):
+    app = traced_app(settings)
+    headers = {"traceparent": traceparent(sampled_context())}
+
+    async with client_for(app) as client:
+        for path in ("/healthz", "/readyz", "/metrics"):
+            await client.get(path, headers=headers)
+
+    assert spans.get_finished_spans() == ()
+
+
+async def test_a_requests_log_line_carries_its_spans_trace_and_span_ids(
+    settings, client_for, spans, capsys
+):
+    app = traced_app(settings)
+    capsys.readouterr()
+
+    async with client_for(app) as client:
+        await client.get("/things/7", headers={"traceparent": traceparent(sampled_context())})
+
+    [span] = spans.get_finished_spans()
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    [line] = [line for line in lines if line["message"] == "looked up 7"]
+    assert line["trace_id"] == f"{span.context.trace_id:032x}"
+    assert line["span_id"] == f"{span.context.span_id:016x}"
+
+
+async def test_an_upstream_call_is_a_client_span_whose_context_the_upstream_receives(spans):
+    received: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        received.append(request.headers["traceparent"])
+        return httpx.Response(200, json={})
+
+    upstream = Upstream("stock", "http://stock.test", transport=httpx.MockTransport(answer))
+    token = context.attach(sampled_context())
+    try:
+        await upstream.request("GET", "/levels")
+    finally:
+        context.detach(token)
+        await upstream.aclose()
+
+    span = named(spans.get_finished_spans(), "GET")
+    assert span.kind is SpanKind.CLIENT
+    assert received == [f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-01"]
