@@ -21,6 +21,8 @@ RUN = {
             "accepted": 600,
             "never_accepted": 0,
             "confirmed_per_second": 9.5,
+            "outcomes": {"CONFIRMED": 600},
+            "refusals": {"503": 2},
             "final_within_run": 0.99,
             "placed_to_confirmed": CUTS,
             "accepted_after": CUTS,
@@ -42,7 +44,7 @@ RUN = {
                 "rate": 5,
                 "offered": 100,
                 "accepted": 100,
-                "final": 100,
+                "confirmed": 100,
                 "p99_ms": 300.0,
                 "passed": True,
             },
@@ -50,7 +52,7 @@ RUN = {
                 "rate": 10,
                 "offered": 200,
                 "accepted": 200,
-                "final": 200,
+                "confirmed": 200,
                 "p99_ms": 900.0,
                 "passed": True,
             },
@@ -111,6 +113,8 @@ def test_every_section_is_rendered():
     ):
         assert heading in text
     assert "order service clock) | 100 / 200 / 300 / 400 |" in text
+    assert "| outcomes of the accepted orders | CONFIRMED 600 |" in text
+    assert "retries included) | 503: 2 |" in text
 
 
 def test_the_docs_keep_their_prose_replace_the_latest_run_and_grow_the_history(tmp_path):

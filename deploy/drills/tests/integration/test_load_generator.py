@@ -15,6 +15,8 @@ from shopflow_drills.load import LoadPlan, RetryPolicy, run_load, summarise
 
 pytestmark = pytest.mark.integration
 
+PROBLEMS = {429: "rate-limited", 503: "upstream-unavailable", 422: "idempotency-key-reused"}
+
 
 class StandInGateway:
     """Answers like the gateway; `script` says how each key's attempts are answered in turn
@@ -51,7 +53,8 @@ class StandInGateway:
         answer = self.script[min(len(seen), len(self.script)) - 1]
         if answer != "accept":
             headers = {"Retry-After": "0.2"} if answer in (429, 503) else {}
-            return web.json_response({"status": answer}, status=int(answer), headers=headers)
+            problem = {"type": f"https://shopflow.example/problems/{PROBLEMS[answer]}"}
+            return web.json_response(problem, status=int(answer), headers=headers)
         now = datetime.now(UTC).isoformat()
         order = self.orders.setdefault(
             key,
@@ -131,13 +134,14 @@ async def test_refusals_are_retried_with_the_same_key_after_retry_after(serve):
     for order in record.orders:
         assert [a.status for a in order.attempts] == [503, 429, 202]
         assert [a.retry_after for a in order.attempts] == [0.2, 0.2, None]
+        assert [a.problem for a in order.attempts] == ["upstream-unavailable", "rate-limited", None]
         arrivals = gateway.attempts[order.key]
         assert len(arrivals) == 3  # the same key every time
         assert all(later - earlier >= 0.2 for earlier, later in itertools.pairwise(arrivals))
         assert order.order_id == gateway.orders[order.key]["id"]
     summary = summarise(record)
     assert (summary.accepted, summary.retried) == (5, 5)
-    assert summary.refusals == {"503": 5, "429": 5}
+    assert summary.refusals == {"503 upstream-unavailable": 5, "429 rate-limited": 5}
 
 
 async def test_a_shop_that_keeps_refusing_is_given_up_on_after_the_bound(serve):

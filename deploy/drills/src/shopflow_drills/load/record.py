@@ -24,6 +24,7 @@ class Attempt(BaseModel):
     latency: float  # seconds until the answer (or the error)
     status: int | None = None  # None: no HTTP answer at all (refused, reset, timed out)
     error: str | None = None
+    problem: str | None = None  # a refusal's problem type, its last segment: "rate-limited"
     retry_after: float | None = None
     order_id: str | None = None  # what a 202 said
 

@@ -47,6 +47,12 @@ class Answer:
     retry_after: float | None = None
     error: str | None = None
 
+    @property
+    def problem(self) -> str | None:
+        """A problem+json answer's type, by its last segment (`circuit-open`, `rate-limited`)."""
+        kind = self.body.get("type") if self.body else None
+        return kind.rstrip("/").rsplit("/", 1)[-1] if isinstance(kind, str) else None
+
 
 class ShopClient:
     """One HTTP session on the gateway, with a bearer token per user (renewed once on 401)."""
@@ -90,6 +96,7 @@ class ShopClient:
                     latency=self.clock() - sent,
                     status=answer.status,
                     error=answer.error,
+                    problem=answer.problem if order_id is None else None,
                     retry_after=answer.retry_after,
                     order_id=order_id,
                 )

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from shopflow_drills.load.record import LoadRecord, Outcome
+from shopflow_drills.load.record import Attempt, LoadRecord, Outcome
 
 FINAL_GRACE_SECONDS = 1.0  # "final within the run": by the end of its arrivals plus this
 
@@ -62,7 +62,7 @@ class LoadSummary:
     accepted: int
     never_accepted: int
     retried: int  # orders that needed more than one attempt
-    refusals: dict[str, int]  # every non-202 answer by status ("503", "429", "no answer")
+    refusals: dict[str, int]  # every non-202 answer: "503 upstream-unavailable", "no answer"
     outcomes: dict[str, int]  # of accepted orders: CONFIRMED, CANCELLED (reason), PENDING, unknown
     final_within_run: float  # fraction of accepted orders final by the arrivals' end + grace
     final_per_second: float  # orders that became final inside the arrival window, per second
@@ -102,10 +102,7 @@ def summarise(record: LoadRecord) -> LoadSummary:
     in_window = [o for o in final if record.started_at <= o.updated_at <= window_end]
     grace = window_end + timedelta(seconds=FINAL_GRACE_SECONDS)
     refusals: Counter[str] = Counter(
-        str(a.status) if a.status else "no answer"
-        for o in record.orders
-        for a in o.attempts
-        if not a.order_id
+        _refusal(a) for o in record.orders for a in o.attempts if not a.order_id
     )
     firsts = [o.attempts[0].sent_at for o in record.orders if o.attempts]
     return LoadSummary(
@@ -133,6 +130,12 @@ def summarise(record: LoadRecord) -> LoadSummary:
             [o.placed_to_final for o in final if o.status == "CONFIRMED"]
         ),
     )
+
+
+def _refusal(attempt: Attempt) -> str:
+    if attempt.status is None:
+        return "no answer"
+    return f"{attempt.status} {attempt.problem}" if attempt.problem else str(attempt.status)
 
 
 def _name(outcome: Outcome | None) -> str:
