@@ -34,6 +34,7 @@ async def test_a_tiny_bench_run_has_every_figure(shop):
         number(summary, "placed_to_confirmed", cut)
     number(summary, "confirmed_per_second")
     number(saga, "stack_cpu_ms_per_order")
+    assert saga["audit"]["consistent"], saga["audit"]
     assert figures["search"]["steps"]
     for read in ("bare_app", "order_healthz"):
         assert number(figures["reads"], read, "requests_per_second") > 0

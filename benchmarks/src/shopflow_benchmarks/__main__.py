@@ -35,18 +35,13 @@ from shopflow_stack.stack import Stack
 Section = Callable[[Bench], Awaitable[dict[str, Any]]]
 
 
-async def _saga(bench: Bench) -> dict[str, Any]:
-    sizes = bench.sizes
-    return saga.sustained(await saga.load_run(bench, sizes.saga_rate, sizes.saga_seconds))
-
-
 async def _ceilings(bench: Bench) -> dict[str, Any]:
     return {"postgres": await ceilings.postgres(bench), "kafka": await ceilings.kafka(bench)}
 
 
 SECTIONS: dict[str, Section] = {
     "reads": reads.reads,
-    "saga": _saga,
+    "saga": saga.sustained,
     "search": saga.highest_rate,
     "relay": relay.relay,
     "ceilings": _ceilings,

@@ -71,6 +71,9 @@ def _saga(run: Figures) -> Iterator[str]:
     waited = f"{_ms(after['p50'])} / {_ms(after['p99'])}"
     yield _row("accepted after p50 / p99 (ms, client clock from due)", waited)
     yield _row("quiet after the last arrival", "never" if quiet is None else f"{quiet:.1f} s")
+    if verdict := saga.get("audit"):
+        found = ", ".join(f"{kind} {n}" for kind, n in sorted(verdict["violations"].items()))
+        yield _row("the auditor afterwards, with the run's record", found or "consistent")
     busy = (
         f"{saga['machine_busy_share']:.0%} (other programs: {saga['others_cpu_seconds']:.0f} CPU s)"
     )

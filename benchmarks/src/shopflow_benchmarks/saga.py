@@ -19,9 +19,10 @@ from typing import Any
 
 from shopflow_benchmarks.harness import Bench
 from shopflow_benchmarks.processes import ProcessSample, machine_busy_seconds, sample
+from shopflow_drills.audit import audit
 from shopflow_drills.audit.quiet import wait_for_quiet
 from shopflow_drills.load import LoadPlan, LoadSummary, place_orders, read_outcomes, summarise
-from shopflow_drills.load.record import Kind
+from shopflow_drills.load.record import Kind, LoadRecord
 
 APPROVED_ONLY: dict[Kind, float] = {"approved": 1.0}
 MEMORY_SAMPLE_SECONDS = 2.0
@@ -29,6 +30,7 @@ MEMORY_SAMPLE_SECONDS = 2.0
 
 @dataclass(frozen=True)
 class Run:
+    record: LoadRecord
     summary: LoadSummary
     quiet_after: float | None  # seconds from the last arrival to quiet; None: never quiet
     cpu_seconds: dict[str, float]  # per process, first arrival → quiet
@@ -52,14 +54,15 @@ async def load_run(bench: Bench, rate: float, seconds: float) -> Run:
     arrivals_ended = time.monotonic()
     motion, _ = await wait_for_quiet(bench.deployment, bench.sizes.quiet_timeout)
     after, (busy_after, _) = sample(pids), machine_busy_seconds()
-    window = time.monotonic() - began
+    ended = time.monotonic()
     await read_outcomes(plan, record, bench.sizes.settle_seconds)
     return Run(
+        record=record,
         summary=summarise(record),
-        quiet_after=time.monotonic() - arrivals_ended if motion.quiet else None,
+        quiet_after=ended - arrivals_ended if motion.quiet else None,
         cpu_seconds=_spent(before, after),
         machine_cpu_seconds=busy_after - busy_before,
-        window_seconds=window,
+        window_seconds=ended - began,
         peak_pss_mb=peaks,
     )
 
@@ -77,8 +80,23 @@ def _spent(before: dict[str, ProcessSample], after: dict[str, ProcessSample]) ->
     }
 
 
-def sustained(run: Run) -> dict[str, Any]:
-    """The figures of the sustained run, CPU per order by process."""
+async def sustained(bench: Bench) -> dict[str, Any]:
+    """The sustained run: its figures, CPU per order by process, and the auditor's verdict
+    on the shop afterwards (held to what the run's clients were told)."""
+    sizes = bench.sizes
+    run = await load_run(bench, sizes.saga_rate, sizes.saga_seconds)
+    verdict = await audit(
+        bench.deployment, records=[("sustained", run.record)], quiet_timeout=sizes.quiet_timeout
+    )
+    audited = {
+        "consistent": verdict.consistent,
+        "violations": verdict.counts(),
+        "timed_out": verdict.timed_out,
+    }
+    return {**_figures(run), "audit": audited}
+
+
+def _figures(run: Run) -> dict[str, Any]:
     orders = run.summary.accepted or 1
     stack = {
         name: spent for name, spent in run.cpu_seconds.items() if name != "load generator (bench)"
@@ -111,13 +129,24 @@ class Step:
 
 async def highest_rate(bench: Bench) -> dict[str, Any]:
     """A few runs, doubling while the target holds, then halving the gap: the highest rate
-    found whose every order was accepted and confirmed, with placed → CONFIRMED p99 ≤ target."""
+    found whose every order was accepted and confirmed, with placed → CONFIRMED p99 ≤ target.
+
+    Each run starts on a quiet shop; one the shop has not worked off within the quiet
+    timeout ends the search, since a run on top of a backlog would measure the backlog.
+    """
     sizes = bench.sizes
     steps: list[Step] = []
     passed_at: float | None = None
     failed_at: float | None = None
     rate = sizes.search_start
     for _ in range(sizes.search_steps):
+        motion, _ = await wait_for_quiet(bench.deployment, sizes.quiet_timeout)
+        if not motion.quiet:
+            bench.notes.append(
+                f"the search stopped before {rate:g}/s: the shop was still busy "
+                f"{sizes.quiet_timeout:g} s after the last run ({motion.describe()})"
+            )
+            break
         run = await load_run(bench, rate, sizes.search_seconds)
         s = run.summary
         confirmed = s.placed_to_confirmed.count

@@ -28,6 +28,7 @@ RUN = {
             "accepted_after": CUTS,
         },
         "quiet_after_seconds": 1.5,
+        "audit": {"consistent": False, "violations": {"lost-order": 1}, "timed_out": 0},
         "machine_busy_share": 0.8,
         "others_cpu_seconds": 3.0,
         "cpu_ms_per_order": {"order": 55.0, "load generator (bench)": 9.0},
@@ -115,6 +116,7 @@ def test_every_section_is_rendered():
     assert "order service clock) | 100 / 200 / 300 / 400 |" in text
     assert "| outcomes of the accepted orders | CONFIRMED 600 |" in text
     assert "retries included) | 503: 2 |" in text
+    assert "| the auditor afterwards, with the run's record | lost-order 1 |" in text
 
 
 def test_the_docs_keep_their_prose_replace_the_latest_run_and_grow_the_history(tmp_path):
