@@ -38,6 +38,11 @@ class GoTool:
     package: str = ""
     how: How = "install"
     wrapper: str = ""
+    ldflags: str = ""  # e.g. the `-X` that stamps the version a tool reports
+
+    @property
+    def build_flags(self) -> list[str]:
+        return ["-ldflags", self.ldflags] if self.ldflags else []
 
     @property
     def import_path(self) -> str:
@@ -52,10 +57,13 @@ class GoTool:
         (None: anywhere); "module" asks the module proxy where the module landed first."""
         package = f"./{self.package}" if self.package else "."
         if self.how == "install":
-            return [([go, "install", f"{self.import_path}@{self.version}"], None)]
+            return [
+                ([go, "install", *self.build_flags, f"{self.import_path}@{self.version}"], None)
+            ]
+        build = [go, "build", *self.build_flags, "-o", str(output)]
         if self.how == "wrapper":
-            return [([go, "build", "-o", str(output), self.import_path], TOOLS_DIR / self.wrapper)]
-        return [([go, "build", "-o", str(output), package], self.module_dir(go))]
+            return [([*build, self.import_path], TOOLS_DIR / self.wrapper)]
+        return [([*build, package], self.module_dir(go))]
 
     def module_dir(self, go: str) -> Path:
         result = _go(go, ["mod", "download", "-json", f"{self.module}@{self.version}"], None, {})

@@ -48,3 +48,19 @@ def test_a_wrapper_builds_the_package_from_our_own_module():
         "k8s.io/kubernetes/cmd/kube-apiserver",
     ]
     assert cwd == TOOLS_DIR / "kubernetes"
+
+
+def test_ldflags_reach_the_linker():
+    tool = GoTool(
+        "docker-compose",
+        "github.com/docker/compose/v2",
+        "v2.40.3",
+        package="cmd",
+        how="wrapper",
+        wrapper="compose",
+        ldflags="-X github.com/docker/compose/v2/internal.Version=v2.40.3",
+    )
+
+    [(command, _)] = tool.build_commands("go", Path("/out/docker-compose.partial"))
+
+    assert command[:4] == ["go", "build", "-ldflags", tool.ldflags]
