@@ -5,15 +5,13 @@ from __future__ import annotations
 import base64
 import subprocess
 import uuid
-from collections.abc import Sequence
-from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shopflow_contracts.topics import ALL_TOPICS
+from shopflow_kit.messaging.topic_admin import ensure_topics
 from shopflow_stack.config import KAFKA_LOG4J, StackConfig
 from shopflow_stack.install import ensure_java, kafka_jars
 from shopflow_stack.process import LocalProcess, StackError
@@ -117,21 +115,5 @@ class KafkaBroker(LocalProcess):
             await admin.close()
 
     async def after_ready(self) -> None:
-        await create_topics(self, ALL_TOPICS, self.config.partitions)
-
-
-async def create_topics(broker: KafkaBroker, names: Sequence[str], partitions: int) -> None:
-    """Create the topics that do not exist yet (an existing topic is left as it is)."""
-    if not names:
-        return
-    admin = broker.admin()
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [NewTopic(n, partitions, 1) for n in names if n not in existing]
-        if missing:
-            # Created meanwhile by another runner is what we wanted anyway.
-            with suppress(TopicAlreadyExistsError):
-                await admin.create_topics(missing)
-    finally:
-        await admin.close()
+        # Those that do not exist yet; an existing topic is left as it is.
+        await ensure_topics(self.config.bootstrap_servers, ALL_TOPICS, self.config.partitions)

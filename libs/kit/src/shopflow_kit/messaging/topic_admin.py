@@ -1,0 +1,45 @@
+"""Creating a deployment's topics on purpose: brokers here never create a topic by use.
+
+`ensure_topics` creates the topics that do not exist yet and leaves existing ones as they
+are. It first waits for the broker to answer, so a job started beside a booting broker
+(the compose stack's `kafka-topics`, a Kubernetes Job) needs no retry loop of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import suppress
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    names: Sequence[str],
+    partitions: int,
+    replication_factor: int = 1,
+    wait_seconds: float = 60,
+) -> list[str]:
+    """Create those of `names` that do not exist yet; returns the ones created."""
+    deadline = asyncio.get_running_loop().time() + wait_seconds
+    while True:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            missing = [n for n in names if n not in existing]
+            if missing:
+                # Created meanwhile by another job is what we wanted anyway.
+                with suppress(TopicAlreadyExistsError):
+                    await admin.create_topics(
+                        [NewTopic(n, partitions, replication_factor) for n in missing]
+                    )
+            return missing
+        except KafkaConnectionError:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+        finally:
+            await admin.close()
+        await asyncio.sleep(1)

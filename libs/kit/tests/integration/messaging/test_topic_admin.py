@@ -1,0 +1,41 @@
+"""Creating topics on purpose on a real Kafka: the missing ones, once, and not before the
+broker answers."""
+
+import socket
+import uuid
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError
+
+from shopflow_kit.messaging.topic_admin import ensure_topics
+
+pytestmark = pytest.mark.integration
+
+
+async def test_creates_the_missing_topics_and_leaves_the_others(infra):
+    names = [f"t.admin.{uuid.uuid4().hex[:8]}.{n}" for n in ("a", "b")]
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        assert await ensure_topics(infra.kafka_bootstrap_servers, names[:1], partitions=2) == [
+            names[0]
+        ]
+
+        created = await ensure_topics(infra.kafka_bootstrap_servers, names, partitions=2)
+
+        assert created == [names[1]]
+        described = await admin.describe_topics(names)
+        assert [len(topic["partitions"]) for topic in described] == [2, 2]
+        await admin.delete_topics(names)
+    finally:
+        await admin.close()
+
+
+async def test_gives_up_when_no_broker_answers_within_the_wait():
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+
+    with pytest.raises(KafkaConnectionError):
+        await ensure_topics(f"127.0.0.1:{port}", ["t.never"], partitions=1, wait_seconds=1)
