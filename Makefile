@@ -14,8 +14,9 @@ TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/sh
 
 .PHONY: help
 help: ## List every target
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), rate=... duration=... (load, bench), only=... (bench), record=... args=... (audit, load), ARGS='...' (pytest)"
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), rate=... duration=... (load, bench), only=... (bench), record=... args=... (audit, load), ARGS='...' (pytest),"
+	@echo "              images=offline overlays=expose (images, compose-*)"
 
 $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
 	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
@@ -77,10 +78,46 @@ go_tool = $$($(STACK) tool $(1))
 tools: install ## Build every Go-built tool now (otherwise each is built on its first use)
 	$(STACK) tool
 
+# Docker (deploy/docker): ShopFlow's images, offline stand-ins for the official ones, the
+# compose stack. images=offline uses the stand-ins; overlays=expose publishes every port.
+DOCKER := SHOPFLOW_IMAGES=$(or $(images),$(SHOPFLOW_IMAGES),official) SHOPFLOW_COMPOSE_OVERLAYS=$(or $(overlays),$(SHOPFLOW_COMPOSE_OVERLAYS)) $(UV) run --frozen shopflow-docker
+DOCKERFILES := deploy/docker/Dockerfile $(wildcard deploy/docker/offline/*/Dockerfile)
+SHELL_SCRIPTS := .ci/run deploy/docker/shopflow-service $(filter-out %/Dockerfile %.md,$(wildcard deploy/docker/offline/*/*))
+
+.PHONY: docker-engine
+docker-engine: install ## (root, Debian) Install and start a Docker engine and the compose plugin if none answers
+	$(DOCKER) engine
+
+.PHONY: images
+images: install ## Build the images shopflow/<unit> (only those whose code changed); images=offline
+	$(DOCKER) images
+
+.PHONY: images-offline
+images-offline: install ## Build stand-ins for the official images from Debian packages
+	$(DOCKER) images-offline
+
+.PHONY: compose-up
+compose-up: install ## The shop in docker compose, healthy: images=offline, overlays=expose
+	$(DOCKER) up
+
+.PHONY: compose-demo
+compose-demo: compose-up ## make demo's orders, through the compose stack's gateway
+	$(DOCKER) demo
+
+.PHONY: compose-down
+compose-down: install ## Remove the compose stack's containers, networks and volumes
+	$(DOCKER) down
+
+.PHONY: compose-stats
+compose-stats: install ## Memory of each container of the compose stack
+	$(DOCKER) stats
+
 .PHONY: lint
-lint: install ## ruff (lint and format check)
+lint: install ## ruff (lint and format check), hadolint and shellcheck on the container files
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen hadolint $(DOCKERFILES)
+	$(UV) run --frozen shellcheck $(SHELL_SCRIPTS)
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict on every package
@@ -92,6 +129,7 @@ test-unit: install ## Unit tests only: fast, no servers
 
 .PHONY: test
 test: lint typecheck ## Lint, type checks and every test (starts the servers it needs)
+	@$(DOCKER) engine --if-possible
 	$(PYTEST) $(ARGS)
 
 .PHONY: format

@@ -1,0 +1,112 @@
+"""`shopflow-docker engine|images|images-offline|up|demo|down|stats|compose`: what the
+Makefile's Docker targets call.
+
+The images are official ones unless SHOPFLOW_IMAGES=offline; SHOPFLOW_COMPOSE_OVERLAYS
+adds overlays (expose). `compose ARGS` runs any docker compose command on
+this clone's stack: `shopflow-docker compose logs -f order`, `... compose kill kafka`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+import httpx
+
+from shopflow_docker.compose import (
+    ComposeStack,
+    images_choice,
+    overlays_choice,
+    print_memory,
+    python_image,
+)
+from shopflow_docker.engine import NoEngineError, ensure_engine, find_engine
+from shopflow_docker.images import build_images, current_tag
+from shopflow_docker.offline import build_offline_images
+from shopflow_stack import config
+from shopflow_stack.demo import demo
+from shopflow_stack.process import StackError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="shopflow-docker", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    engine = commands.add_parser("engine", help="install and start a Docker engine if none answers")
+    engine.add_argument(
+        "--if-possible", action="store_true", help="where none can be had, say so and exit 0"
+    )
+    commands.add_parser("images", help="build ShopFlow's images (only what changed), tag :dev")
+    commands.add_parser("images-offline", help="build the stand-ins for the official images")
+    up = commands.add_parser("up", help="build what changed, start the stack, wait until healthy")
+    up.add_argument("--timeout", type=float, default=300)
+    commands.add_parser("demo", help="place the demo's orders through the stack's gateway")
+    commands.add_parser("down", help="remove the stack's containers, networks and volumes")
+    commands.add_parser("stats", help="each container's memory use")
+    compose = commands.add_parser("compose", help="any docker compose command on this stack")
+    compose.add_argument("args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except StackError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "engine":
+        try:
+            print(ensure_engine().describe())
+        except NoEngineError as error:
+            if not args.if_possible:
+                raise
+            print(f"no Docker engine: {error}; the container tests will be skipped")
+        return 0
+    stack_config = config.load()
+    engine = find_engine(build_compose=True)
+    images = images_choice()
+    if args.command == "images-offline":
+        build_offline_images(engine, stack_config)
+        return 0
+    if args.command == "images":
+        if images == "offline":
+            build_offline_images(engine, stack_config)
+        built = build_images(engine, stack_config, python_image(images), also_tag="dev")
+        print(f"images shopflow/<unit>:{built.tag} (and :dev) ready in {built.seconds:.0f}s")
+        return 0
+    stack = ComposeStack(engine, stack_config, images=images, overlays=overlays_choice())
+    if args.command == "up":
+        if images == "offline":
+            build_offline_images(engine, stack_config)
+        built = build_images(engine, stack_config, python_image(images))
+        stack = ComposeStack(
+            engine, stack_config, images=images, overlays=stack.overlays, image_tag=built.tag
+        )
+        seconds = stack.up(args.timeout)
+        print(f"{stack.project}: healthy in {seconds:.0f}s; gateway at {stack.gateway_url}")
+        return 0
+    if args.command == "demo":
+        try:
+            asyncio.run(demo(stack.gateway_url))
+        except httpx.HTTPError as error:
+            print(f"demo failed: {error!r}; is the stack up? (make compose-up)", file=sys.stderr)
+            return 1
+        return 0
+    if args.command == "down":
+        left = stack.down()
+        if left:
+            print(f"left behind: {', '.join(left)}", file=sys.stderr)
+            return 1
+        print(f"compose project {stack.project}: no container, network or volume left")
+        return 0
+    if args.command == "stats":
+        print_memory(stack.memory())
+        return 0
+    tagged = ComposeStack(
+        engine, stack_config, stack.project, images, stack.overlays,
+        current_tag(engine, stack_config, python_image(images)),
+    )  # fmt: skip
+    os.execvpe(
+        tagged.command()[0], tagged.command(*args.args), {**os.environ, **tagged.environment()}
+    )
