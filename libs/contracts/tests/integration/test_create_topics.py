@@ -12,9 +12,7 @@ from shopflow_contracts.topics import Topics
 pytestmark = pytest.mark.integration
 
 
-async def test_creates_the_catalogue_under_the_prefix_and_then_nothing(
-    infra, monkeypatch, capsys
-):
+async def test_creates_the_catalogue_under_the_prefix_and_then_nothing(infra, monkeypatch, capsys):
     prefix = f"t.create.{uuid.uuid4().hex[:8]}"
     monkeypatch.setenv("SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS", infra.kafka_bootstrap_servers)
     monkeypatch.setenv("SHOPFLOW_TOPIC_PREFIX", prefix)

@@ -1,6 +1,7 @@
 """Creating topics on purpose on a real Kafka: the missing ones, once, and not before the
 broker answers."""
 
+import asyncio
 import socket
 import uuid
 
@@ -25,11 +26,20 @@ async def test_creates_the_missing_topics_and_leaves_the_others(infra):
         created = await ensure_topics(infra.kafka_bootstrap_servers, names, partitions=2)
 
         assert created == [names[1]]
-        described = await admin.describe_topics(names)
-        assert [len(topic["partitions"]) for topic in described] == [2, 2]
+        assert await partition_counts(admin, names) == [2, 2]
         await admin.delete_topics(names)
     finally:
         await admin.close()
+
+
+async def partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> list[int]:
+    """Once the broker's metadata shows every partition of the new topics (30 s at most)."""
+    async with asyncio.timeout(30):
+        while True:
+            counts = [len(topic["partitions"]) for topic in await admin.describe_topics(names)]
+            if all(counts):
+                return counts
+            await asyncio.sleep(0.1)
 
 
 async def test_gives_up_when_no_broker_answers_within_the_wait():
