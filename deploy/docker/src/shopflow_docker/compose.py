@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import Any, Literal, cast
+
+import yaml
 
 from shopflow_docker.engine import Engine
 from shopflow_docker.images import DOCKER_DIR, OFFICIAL_PYTHON_IMAGE
@@ -47,6 +50,25 @@ def overlays_choice() -> tuple[str, ...]:
     if unknown:
         raise StackError(f"unknown compose overlays {sorted(unknown)}; known: {sorted(OVERLAYS)}")
     return chosen
+
+
+def images_for_tests() -> Images:
+    """Tests run on what our machines can have, the stand-ins, unless SHOPFLOW_IMAGES=official."""
+    return "official" if os.environ.get("SHOPFLOW_IMAGES") == "official" else "offline"
+
+
+def infra_images(images: Images) -> dict[str, str]:
+    """SHOPFLOW_<NAME>_IMAGE → the image compose runs: the environment's choice, else the
+    stand-in (offline) or the compose file's default (official)."""
+    defaults = dict(re.findall(r"\$\{(SHOPFLOW_\w+_IMAGE):-([^}]+)\}", COMPOSE_FILE.read_text()))
+    chosen = offline_images() if images == "offline" else defaults
+    return {name: os.environ.get(name, image) for name, image in chosen.items()}
+
+
+def compose_service(name: str) -> dict[str, Any]:
+    """A service of docker-compose.yml as written (anchors resolved, variables not)."""
+    services: dict[str, dict[str, Any]] = yaml.safe_load(COMPOSE_FILE.read_text())["services"]
+    return services[name]
 
 
 def python_image(images: Images) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from shopflow_docker.compose import ComposeStack, Images, python_image
+from shopflow_docker.compose import ComposeStack, Images, images_for_tests, python_image
 from shopflow_docker.engine import Engine, NoEngineError, find_engine
 from shopflow_docker.images import build_images, units
 from shopflow_docker.offline import build_offline_images
@@ -41,7 +41,7 @@ def engine() -> Engine:
 
 @pytest.fixture(scope="module")
 def images() -> Images:
-    return "official" if os.environ.get("SHOPFLOW_IMAGES") == "official" else "offline"
+    return images_for_tests()
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import asyncio
 import os
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -38,8 +38,9 @@ class Infra:
     postgres: dict[str, PostgresEndpoint]  # by service name
     kafka_bootstrap_servers: str
     redis_url: str  # without a database number
-    # Stops the broker and starts it again on the same port and data; None where impossible.
-    restart_kafka: Callable[[], Awaitable[None]] | None = None
+    # `async with infra.kafka_outage():` stops the broker for the block's duration, then
+    # starts it again on the same port and data; None where that is impossible.
+    kafka_outage: Callable[[], AbstractAsyncContextManager[None]] | None = None
 
 
 def unique_name(request: pytest.FixtureRequest, prefix: str) -> str:
@@ -77,7 +78,7 @@ def _local() -> Iterator[Infra]:
             },
             kafka_bootstrap_servers=stack.config.kafka.bootstrap_servers,
             redis_url=f"redis://127.0.0.1:{stack.config.redis_port}",
-            restart_kafka=lambda: stack.restart("kafka"),
+            kafka_outage=lambda: _outage(stack, "kafka"),
         )
     finally:
         # A stack that `make up` started stays up; what the tests started, they stop.
@@ -85,31 +86,18 @@ def _local() -> Iterator[Infra]:
             stack.down([p.name for p in started])
 
 
+@asynccontextmanager
+async def _outage(stack: Stack, name: str) -> AsyncIterator[None]:
+    await asyncio.to_thread(stack.down, [name])
+    try:
+        yield
+    finally:
+        await stack.up([name])
+
+
 @contextmanager
 def _containers() -> Iterator[Infra]:
-    from testcontainers.community.kafka import KafkaContainer
-    from testcontainers.community.postgres import PostgresContainer
-    from testcontainers.community.redis import RedisContainer
+    from shopflow_testing.containers import container_infra
 
-    stack = Stack()
-    with ExitStack() as running:
-        postgres = {}
-        for service, pg in stack.postgres.items():
-            role = pg.config.role
-            container = running.enter_context(
-                PostgresContainer("postgres:15", username=role, password=role, dbname=role)
-            )
-            postgres[service] = PostgresEndpoint(
-                container.get_container_host_ip(),
-                int(container.get_exposed_port(5432)),
-                role,
-                role,
-                pg.config.database,
-            )
-        kafka = running.enter_context(KafkaContainer().with_kraft())
-        redis = running.enter_context(RedisContainer("redis:7"))
-        yield Infra(
-            postgres=postgres,
-            kafka_bootstrap_servers=kafka.get_bootstrap_server(),
-            redis_url=f"redis://{redis.get_container_host_ip()}:{redis.get_exposed_port(6379)}",
-        )
+    with container_infra() as infra:
+        yield infra

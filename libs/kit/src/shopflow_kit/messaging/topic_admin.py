@@ -22,7 +22,8 @@ async def ensure_topics(
     replication_factor: int = 1,
     wait_seconds: float = 60,
 ) -> list[str]:
-    """Create those of `names` that do not exist yet; returns the ones created."""
+    """Create those of `names` that do not exist yet; returns the ones it asked the broker
+    to create (one created a moment ago may be asked for again: that is harmless)."""
     deadline = asyncio.get_running_loop().time() + wait_seconds
     while True:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)

@@ -21,7 +21,6 @@ from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.outbox import add_to_outbox, outbox_row, outbox_table
 from shopflow_kit.messaging.relay import OutboxRelay
-from shopflow_stack.stack import Stack
 
 pytestmark = pytest.mark.integration
 
@@ -336,26 +335,22 @@ async def test_a_relay_killed_mid_drain_loses_nothing_the_next_one_publishes_the
 async def test_while_kafka_is_down_writes_commit_and_the_backlog_drains_once_it_is_back(
     infra, kafka_topic, database, caplog
 ):
-    if infra.restart_kafka is None:
+    if infra.kafka_outage is None:
         pytest.skip("this infrastructure cannot stop its broker")
     caplog.set_level(logging.INFO, logger="shopflow_kit.messaging")
     topic = await kafka_topic(partitions=PARTITIONS)
     relay = OutboxRelay(
         database, infra.kafka_bootstrap_servers, poll_interval=0.1, publish_timeout=2
     )
-    stack = Stack()
 
     async with running(relay):
         ids = await write(database, topic, range(2))
         await eventually(lambda: all_published(database))
-        await asyncio.to_thread(stack.down, ["kafka"])
-        try:
+        async with infra.kafka_outage():
             ids += await write(database, topic, range(2, 6))  # the service keeps committing
             await eventually(lambda: sample(relay, "outbox_publish_failures_total") >= 2)
             await eventually(lambda: sample(relay, "outbox_pending") == 4 * len(KEYS))
             await eventually(lambda: sample(relay, "outbox_oldest_pending_age_seconds") > 1)
-        finally:
-            await stack.up(["kafka"])
         await eventually(lambda: all_published(database), within=120)
 
     copies, orders = arrivals(await read_all(infra.kafka_bootstrap_servers, topic))
