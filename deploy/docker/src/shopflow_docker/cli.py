@@ -22,7 +22,7 @@ from shopflow_docker.compose import (
     print_memory,
     python_image,
 )
-from shopflow_docker.engine import NoEngineError, ensure_engine, find_engine
+from shopflow_docker.engine import ensure_engine, find_engine
 from shopflow_docker.images import build_images, current_tag
 from shopflow_docker.offline import build_offline_images
 from shopflow_stack import config
@@ -58,7 +58,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "engine":
         try:
             print(ensure_engine().describe())
-        except NoEngineError as error:
+        except StackError as error:  # none here, or installing one failed
             if not args.if_possible:
                 raise
             print(f"no Docker engine: {error}; the container tests will be skipped")
