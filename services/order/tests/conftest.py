@@ -1,3 +1,4 @@
+import asyncio
 import functools
 import uuid
 from typing import Annotated, Any
@@ -18,12 +19,17 @@ TEST_POLICY = UpstreamPolicy.model_validate(
 
 class InventoryStandIn:
     """Inventory's `GET /products?sku=...` over real HTTP: the test sets what it lists and
-    whether it fails, and reads which lookups reached it."""
+    whether it fails, reads which lookups reached it, and may hold their answers back
+    (`answering.clear()`, then `await holding(n)`) to play a slow inventory."""
 
     def __init__(self) -> None:
         self.products: dict[str, dict[str, Any]] = {}
         self.lookups: list[list[str]] = []
         self.failing: int | None = None  # the status it answers with instead, if any
+        self.answering = asyncio.Event()
+        self.answering.set()
+        self.held = 0
+        self._arrived = asyncio.Condition()
         self.app = FastAPI()
         self.app.get("/products", response_model=None)(self._list_products)
         self.url = ""
@@ -41,9 +47,21 @@ class InventoryStandIn:
         self, sku: Annotated[list[str] | None, Query()] = None
     ) -> list[dict[str, Any]] | Response:
         self.lookups.append(sku or [])
+        self.held += 1
+        async with self._arrived:
+            self._arrived.notify_all()
+        try:
+            await self.answering.wait()
+        finally:
+            self.held -= 1
         if self.failing:
             return Response(status_code=self.failing)
         return [self.products[s] for s in sku or [] if s in self.products]
+
+    async def holding(self, count: int) -> None:
+        """Returns once `count` lookups are held back, waiting for `answering`."""
+        async with self._arrived:
+            await self._arrived.wait_for(lambda: self.held >= count)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +90,13 @@ def settings(database_url, inventory, on_test_bus):
 
 
 @pytest.fixture
-async def client(settings):
-    async with app_client(build(settings)) as client:
+def app(settings):
+    return build(settings)
+
+
+@pytest.fixture
+async def client(app):
+    async with app_client(app) as client:
         yield client
 
 

@@ -3,7 +3,7 @@
 from shopflow_kit.app import LifecycleHook, create_app, serve
 from shopflow_kit.background import BackgroundJob
 from shopflow_kit.checks import database_check, kafka_check, redis_check
-from shopflow_kit.db import Database, DbSession, service_metadata
+from shopflow_kit.db import AppDatabase, Database, DbSession, service_metadata
 from shopflow_kit.health import Readiness, ReadinessCheck
 from shopflow_kit.identity import Caller, CurrentCaller, CustomerId, require_role
 from shopflow_kit.logging import configure_logging, current_log_context, log_context
@@ -22,6 +22,7 @@ from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
 
 __all__ = [
     "PROBLEM_BASE",
+    "AppDatabase",
     "BackgroundJob",
     "Caller",
     "CurrentCaller",

@@ -53,12 +53,22 @@ class Database:
         await self.engine.dispose()
 
 
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's transaction, from the `Database` that `create_app` put on `app.state`."""
+def app_database(request: Request) -> Database:
+    """The `Database` that `create_app` put on `app.state`."""
     database: Database | None = request.app.state.database
     if database is None:
         raise RuntimeError("this app was created without a database")
-    async with database.transaction() as session:
+    return database
+
+
+AppDatabase = Annotated[Database, Depends(app_database)]
+"""For a route that runs transactions of its own, e.g. around a call it must not hold one
+open across."""
+
+
+async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's transaction, from the `Database` that `create_app` put on `app.state`."""
+    async with app_database(request).transaction() as session:
         yield session
 
 

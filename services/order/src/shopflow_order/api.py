@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shopflow_kit import CustomerId, DbSession, attributes, documented_problems
+from shopflow_kit import AppDatabase, CustomerId, DbSession, attributes, documented_problems
 from shopflow_kit.problems import (
     BAD_GATEWAY,
     MALFORMED_BODY,
@@ -67,15 +67,16 @@ async def place_order(
     body: OrderCreate,
     customer_id: CustomerId,
     key: IdempotencyKeyHeader,
-    session: DbSession,
+    database: AppDatabase,
     inventory: InventoryDep,
     orchestrator: OrchestratorDep,
     response: Response,
 ) -> OrderDetails:
-    order = await service.place_order(session, inventory, orchestrator, customer_id, key, body)
+    order = await service.place_order(database, inventory, orchestrator, customer_id, key, body)
     tag_current_span(attributes.ORDER_ID, str(order.id))  # how `make trace` finds it
     response.headers["Location"] = f"/orders/{order.id}"
-    return await _details(session, orchestrator, order)
+    async with database.transaction() as session:
+        return await _details(session, orchestrator, order)
 
 
 @router.get(

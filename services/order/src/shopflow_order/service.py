@@ -1,9 +1,12 @@
-"""Order operations: each takes the request's session and never commits."""
+"""Order operations: each takes the request's session and never commits, but placing an
+order, which takes the database and runs its own short transactions around a call to
+inventory."""
 
 import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shopflow_kit import Database
 from shopflow_order import repository
 from shopflow_order.domain import (
     IdempotencyKeyReusedError,
@@ -18,7 +21,7 @@ from shopflow_order.upstreams import Inventory
 
 
 async def place_order(
-    session: AsyncSession,
+    database: Database,
     inventory: Inventory,
     orchestrator: Orchestrator,
     customer_id: str,
@@ -27,24 +30,28 @@ async def place_order(
 ) -> Order:
     """A PENDING order for `request`, placed once per customer and `Idempotency-Key`.
 
-    The key, the order, its lines, its saga and the saga's first command commit
-    together: a replay of the same request returns the order the key placed, without
-    asking inventory again or starting a second saga.
+    Priced first, then written: no database connection is held while inventory answers,
+    so a slow inventory cannot take the pool from reads and the saga's consumer. The key,
+    the order, its lines, its saga and the saga's first command commit together: a replay
+    of the same request returns the order the key placed, without asking inventory again
+    or starting a second saga.
     """
     fingerprint = request.fingerprint()
-    claim = await repository.idempotency_key(session, customer_id, key)
-    if claim is not None:
-        return await _replayed(session, claim, fingerprint)
+    async with database.transaction() as session:
+        claim = await repository.idempotency_key(session, customer_id, key)
+        if claim is not None:
+            return await _replayed(session, claim, fingerprint)
     order = priced_order(customer_id, request, await inventory.products(request.skus()))
     candidate = IdempotencyKey(
         customer_id=customer_id, key=key, fingerprint=fingerprint, order_id=order.id
     )
-    claim = await repository.claim_idempotency_key(session, candidate)
-    if claim.order_id != order.id:
-        # A concurrent request with this key committed first: this one is its replay.
-        return await _replayed(session, claim, fingerprint)
-    await repository.add_order(session, order)
-    await orchestrator.start(session, order)
+    async with database.transaction() as session:
+        claim = await repository.claim_idempotency_key(session, candidate)
+        if claim.order_id != order.id:
+            # A concurrent request with this key committed first: this one is its replay.
+            return await _replayed(session, claim, fingerprint)
+        await repository.add_order(session, order)
+        await orchestrator.start(session, order)
     return order
 
 
