@@ -29,6 +29,7 @@ from shopflow_kit.health import Readiness, ReadinessCheck, health_router
 from shopflow_kit.logging import configure_logging
 from shopflow_kit.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
 from shopflow_kit.problem_handlers import install_problem_handlers
+from shopflow_kit.problems import DEPENDENCY_UNAVAILABLE, documented_problems
 from shopflow_kit.request_id import RequestIdMiddleware
 from shopflow_kit.settings import ServiceSettings
 from shopflow_kit.telemetry import configure_tracing, fastapi_telemetry, trace_database
@@ -87,8 +88,12 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
-    for router in (health_router, metrics_router, *routers):
+    for router in (health_router, metrics_router):
         app.include_router(router)
+    # Any route may find its database away: a 503 to retry later (see `dependencies`).
+    unavailable = documented_problems(DEPENDENCY_UNAVAILABLE) if database is not None else {}
+    for router in routers:
+        app.include_router(router, responses=unavailable)
     return app
 
 

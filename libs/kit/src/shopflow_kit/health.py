@@ -2,7 +2,9 @@
 
 `/healthz` answers as long as the process serves HTTP. `/readyz` runs the app's named
 readiness checks concurrently, each under a timeout, and answers 503 `not-ready` naming
-every failure. Later parts of a service add checks with `app.state.readiness.add(...)`.
+every failure. Later parts of a service add checks with `app.state.readiness.add(...)`;
+a check added with `required=False` is reported, named, but never takes the instance out
+of rotation (Kafka away: orders are refused at the door, reads still served).
 """
 
 import asyncio
@@ -25,11 +27,14 @@ class Readiness:
     def __init__(self, timeout_seconds: float) -> None:
         self.timeout_seconds = timeout_seconds
         self._checks: dict[str, ReadinessCheck] = {}
+        self.reported_only: set[str] = set()
 
-    def add(self, name: str, check: ReadinessCheck) -> None:
+    def add(self, name: str, check: ReadinessCheck, *, required: bool = True) -> None:
         if name in self._checks:
             raise ValueError(f"readiness check {name!r} is already registered")
         self._checks[name] = check
+        if not required:
+            self.reported_only.add(name)
 
     async def run(self) -> dict[str, str]:
         """Each check's outcome: `ok`, or the error that made it fail."""
@@ -59,7 +64,11 @@ async def alive() -> dict[str, str]:
 async def ready(request: Request) -> dict[str, Any] | Response:
     readiness: Readiness = request.app.state.readiness
     checks = await readiness.run()
-    failed = sorted(name for name, outcome in checks.items() if outcome != CHECK_PASSED)
+    failed = sorted(
+        name
+        for name, outcome in checks.items()
+        if outcome != CHECK_PASSED and name not in readiness.reported_only
+    )
     if failed:
         problem = Problem(NOT_READY, f"failing: {', '.join(failed)}", checks=checks)
         return problem.response(instance=request.url.path)

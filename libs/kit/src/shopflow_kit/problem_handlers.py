@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shopflow_kit.dependencies import DependencyUnavailable, unavailable_dependency
 from shopflow_kit.problems import (
     INTERNAL_ERROR,
     MALFORMED_JSON,
@@ -40,7 +41,10 @@ async def _answer_with_problem(request: Request, exc: Exception) -> Response:
 
 
 def _as_problem(exc: Exception) -> Problem:
-    """The problem a client sees for `exc`; anything unexpected is an opaque 500."""
+    """The problem a client sees for `exc`; a dependency that is away is a 503 to retry,
+    anything else unexpected an opaque 500."""
+    if (dependency := unavailable_dependency(exc)) is not None:
+        return DependencyUnavailable(dependency)
     match exc:
         case Problem():
             return exc
@@ -76,10 +80,11 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
 
 
 class InternalErrorMiddleware:
-    """Logs an unhandled exception with its traceback and answers a bare 500 problem.
+    """Logs an unhandled exception with its traceback and answers a bare 500 problem, or
+    a 503 with one warning line when a dependency is away (an outage is not a bug).
 
-    Living inside the other middlewares, the 500 still gets a request id and is counted,
-    and the log record carries the request's log context.
+    Living inside the other middlewares, the answer still gets a request id and is
+    counted, and the log record carries the request's log context.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -99,7 +104,11 @@ class InternalErrorMiddleware:
         try:
             await self.app(scope, receive, send_tracking_start)
         except Exception as exc:
-            logger.error("unhandled error in %s %s", scope["method"], scope["path"], exc_info=exc)
+            where = (scope["method"], scope["path"])
+            if (dependency := unavailable_dependency(exc)) is not None:
+                logger.warning("%s %s: %s unavailable (%r)", *where, dependency, exc)
+            else:
+                logger.error("unhandled error in %s %s", *where, exc_info=exc)
             if response_started:
                 raise  # too late for a problem body; let the server abort the response
             await _as_problem(exc).response(instance=scope["path"])(scope, receive, send)

@@ -76,6 +76,7 @@ VALIDATION_ERROR = ProblemType(422, "validation-error", "Request validation fail
 INTERNAL_ERROR = _GENERIC[500]
 BAD_GATEWAY = _GENERIC[502]
 UPSTREAM_UNAVAILABLE = ProblemType(503, "upstream-unavailable", "Upstream unavailable")
+DEPENDENCY_UNAVAILABLE = ProblemType(503, "dependency-unavailable", "Dependency unavailable")
 NOT_READY = ProblemType(503, "not-ready", "Not ready")
 
 MALFORMED_BODY = (MALFORMED_JSON, PAYLOAD_TOO_LARGE, VALIDATION_ERROR)

@@ -1,4 +1,7 @@
-"""DbSession on a real PostgreSQL: a request's writes commit together or not at all."""
+"""DbSession on a real PostgreSQL: a request's writes commit together or not at all, and
+a database nobody answers at is a 503 to retry."""
+
+import socket
 
 import asyncpg
 import pytest
@@ -7,6 +10,7 @@ from sqlalchemy import String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopflow_kit import (
+    PROBLEM_BASE,
     Database,
     DbSession,
     Problem,
@@ -105,3 +109,28 @@ async def test_the_pool_replaces_a_connection_the_server_killed(database):
 
     async with database.transaction() as session:  # pre-ping replaces the dead connection
         assert await session.scalar(select(func.pg_backend_pid())) != pooled_pid
+
+
+async def test_a_database_nobody_answers_at_is_a_503_to_retry(closed_port_url):
+    database = Database(closed_port_url)
+    settings = ServiceSettings(service_name="kit-test", port=0, environment="test")
+    app = create_app(settings, title="kit", routers=[router], database=database)
+    async with app_client(app) as client:
+        answer = await client.post("/tickets/T-1")
+        ready = await client.get("/readyz")
+
+    assert answer.status_code == 503
+    assert answer.json()["type"] == PROBLEM_BASE + "dependency-unavailable"
+    assert answer.json()["dependency"] == "database"
+    assert int(answer.headers["retry-after"]) >= 1
+    assert ready.status_code == 503
+    assert "database" in ready.json()["checks"]
+    assert ready.json()["checks"]["database"] != "ok"
+
+
+@pytest.fixture
+def closed_port_url():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"postgresql+asyncpg://nobody:nobody@127.0.0.1:{port}/nothing"

@@ -9,7 +9,8 @@ Nothing starts until a test asks for it, so unit tests (`-m unit`) never touch a
 - `database_with(metadata)`: a `Database` on a fresh database with those tables created
   (for the kit's own tests, which have no migrations);
 - `redis_url`: a Redis database emptied for the test;
-- and from `shopflow_testing.kafka`: `kafka_topic`, `bus_topics`, `on_test_bus`.
+- from `shopflow_testing.kafka`: `kafka_topic`, `bus_topics`, `on_test_bus`;
+- from `shopflow_testing.outages`: `own_postgres`, a server to kill under a service.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from shopflow_kit.db import Database
 from shopflow_kit.migrations import upgrade
 from shopflow_testing.infra import Infra, PostgresEndpoint, test_infra, unique_name
 
-pytest_plugins = ["shopflow_testing.kafka"]
+pytest_plugins = ["shopflow_testing.kafka", "shopflow_testing.outages"]
 
 TEST_REDIS_DB = 15  # the demo stack uses 0; tests never clobber it
 

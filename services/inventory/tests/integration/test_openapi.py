@@ -2,16 +2,18 @@ import pytest
 
 pytestmark = pytest.mark.integration
 
-BODY = {"400": "malformed-json", "413": "payload-too-large", "422": "validation-error"}
+AWAY = {"503": "dependency-unavailable"}  # every route: its database may be away
+BODY = {"400": "malformed-json", "413": "payload-too-large", "422": "validation-error", **AWAY}
 ADMIN = {**BODY, "401": "unauthenticated", "403": "forbidden"}
 PROBLEMS_BY_ROUTE = {
-    ("get", "/products"): {"422": "validation-error"},
-    ("get", "/products/{sku}"): {"404": "product-not-found", "422": "validation-error"},
+    ("get", "/products"): {"422": "validation-error", **AWAY},
+    ("get", "/products/{sku}"): {"404": "product-not-found", "422": "validation-error", **AWAY},
     ("get", "/reservations/{order_id}"): {
         "404": "reservation-not-found",
         "422": "validation-error",
+        **AWAY,
     },
-    ("get", "/audit/stock"): {},
+    ("get", "/audit/stock"): AWAY,
     ("post", "/admin/products"): {**ADMIN, "409": "product-exists"},
     ("put", "/admin/products/{sku}/stock"): {**ADMIN, "404": "product-not-found"},
 }

@@ -3,12 +3,14 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit import AppDatabase, CustomerId, DbSession, attributes, documented_problems
+from shopflow_kit.dependencies import require_publishing
 from shopflow_kit.problems import (
     BAD_GATEWAY,
+    DEPENDENCY_UNAVAILABLE,
     MALFORMED_BODY,
     UNAUTHENTICATED,
     UPSTREAM_UNAVAILABLE,
@@ -45,6 +47,8 @@ async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Ord
     "",
     status_code=202,
     response_model=OrderDetails,
+    # Refused at the door while its saga could not start: Kafka away (invariant 6).
+    dependencies=[Depends(require_publishing)],
     summary="Place an order (PENDING until the saga confirms or cancels it)",
     response_description="The order, PENDING; a replay answers the order its key placed.",
     responses={
@@ -60,6 +64,7 @@ async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Ord
             IdempotencyKeyReusedError,
             BAD_GATEWAY,  # inventory's answer breaks its contract
             UPSTREAM_UNAVAILABLE,
+            DEPENDENCY_UNAVAILABLE,  # Kafka away: its saga could not start
         ),
     },
 )

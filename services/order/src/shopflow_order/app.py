@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 
 from shopflow_kit import Database, ServiceMetrics, create_app
-from shopflow_kit.messaging.wiring import messaging_jobs
+from shopflow_kit.messaging.wiring import messaging_jobs, report_publishing
 from shopflow_kit.saga.sweeper import DeadlineSweeper
 from shopflow_order import api
 from shopflow_order.handlers import saga_replies
@@ -41,6 +41,7 @@ def build(settings: OrderSettings) -> FastAPI:
         background={**bus, "saga-deadlines": sweeper.run},
         on_shutdown=[inventory.aclose],
     )
+    report_publishing(app, bus.relay)  # new orders and cancels need the bus: see api
     app.state.inventory = inventory
     app.state.orchestrator = orchestrator
     return app

@@ -96,4 +96,4 @@ async def test_the_service_stays_ready_while_the_provider_is_down(simulator, cli
     response = await client.get("/readyz")
 
     assert response.status_code == 200
-    assert set(response.json()["checks"]) == {"database", "consumer", "outbox-relay"}
+    assert set(response.json()["checks"]) == {"database", "consumer", "outbox-relay", "kafka"}

@@ -17,6 +17,8 @@ from pydantic import BaseModel, NonNegativeFloat, PositiveInt
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from shopflow_kit.dependencies import DATABASE, unavailable_dependency
+
 
 class TransientError(Exception):
     """Raised by a handler when trying again shortly may succeed (a dependency briefly away)."""
@@ -28,13 +30,9 @@ _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "53300", "57P01", "57P02", "
 
 
 def is_outage(error: BaseException) -> bool:
-    """Whether `error` says the service's database cannot be reached right now."""
-    if isinstance(error, OSError | PoolTimeoutError):
-        return True
-    if isinstance(error, DBAPIError):
-        sqlstate = getattr(error.orig, "sqlstate", None) or ""
-        return error.connection_invalidated or sqlstate.startswith(("08", "57P"))
-    return False
+    """Whether `error` says the service's database cannot be reached right now; in a
+    handler any OSError is taken for that (handlers reach nothing else over a socket)."""
+    return isinstance(error, OSError) or unavailable_dependency(error) == DATABASE
 
 
 def is_transient(error: BaseException) -> bool:

@@ -90,6 +90,10 @@ class OutboxRelay:
             await self._commits.close()
             await self._publisher.close()
 
+    def unavailable_dependency(self) -> str | None:
+        """What the relay cannot publish without right now ("kafka", "database"), if any."""
+        return self._outage.dependency
+
     async def publish_batch(self) -> int:
         """Publish the next batch in one transaction; return how many messages it held."""
         await self._publisher.ready()

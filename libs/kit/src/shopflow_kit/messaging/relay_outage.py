@@ -31,6 +31,7 @@ class Outage:
         self.first_backoff = first_backoff
         self.max_backoff = max_backoff
         self.failed_attempts = 0
+        self.dependency: str | None = None  # "kafka" or "database" while in an outage
         self._draw = draw
         self._clock = clock
         self._began = 0.0
@@ -39,6 +40,7 @@ class Outage:
         """Record a failed attempt; return the seconds to wait before the next one."""
         if self.failed_attempts == 0:
             self._began = self._clock()
+            self.dependency = "kafka" if _blamed(error) == "Kafka" else "database"
             logger.warning(
                 "%s cannot publish, %s unavailable (%r): rows stay in the outbox, retrying",
                 self.name,
@@ -58,6 +60,7 @@ class Outage:
                 self.failed_attempts,
             )
         self.failed_attempts = 0
+        self.dependency = None
 
 
 def _blamed(error: BaseException) -> str:

@@ -3,7 +3,8 @@
     metadata_tables(Base.metadata)              # outbox + processed_messages, for migrations
     jobs = messaging_jobs(database, settings, group_id=..., handlers=handlers,
                           consumes=[commands_topic], registry=metrics.registry)
-    create_app(settings, ..., background=jobs)
+    app = create_app(settings, ..., background=jobs)
+    report_publishing(app, jobs.relay)         # Kafka named in /readyz while unreachable
 
 Handlers answer with `reply(session, topic, message, to=envelope)`; other code publishes
 with `publish(...)`. Both only write to the outbox, in the caller's transaction.
@@ -11,12 +12,14 @@ with `publish(...)`. Both only write to the outbox, in the caller's transaction.
 
 from collections.abc import Iterable, Mapping
 
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit.background import BackgroundJob
 from shopflow_kit.db import Database
+from shopflow_kit.dependencies import KAFKA
 from shopflow_kit.messaging.consumer import MessageConsumer
 from shopflow_kit.messaging.consumer_dispatch import Handler
 from shopflow_kit.messaging.envelope import Envelope, Message
@@ -53,6 +56,28 @@ async def reply(session: AsyncSession, topic: str, message: Message, *, to: Enve
     return await publish(session, topic, message, correlation_id=to.correlation_id, cause=to)
 
 
+class BusJobs(dict[str, BackgroundJob]):
+    """A service's messaging jobs by name, and its outbox relay, if it has one."""
+
+    def __init__(self, jobs: Mapping[str, BackgroundJob], relay: OutboxRelay | None) -> None:
+        super().__init__(jobs)
+        self.relay = relay
+
+
+def report_publishing(app: FastAPI, relay: OutboxRelay | None) -> None:
+    """Name Kafka in `/readyz` while the relay cannot publish, without failing it, and let
+    routes that need the bus refuse work meanwhile (`require_publishing`)."""
+    if relay is None:
+        return
+
+    async def publishing() -> None:
+        if (dependency := relay.unavailable_dependency()) is not None:
+            raise ConnectionError(f"the outbox relay cannot reach {dependency}")
+
+    app.state.outbox_relay = relay
+    app.state.readiness.add(KAFKA, publishing, required=False)
+
+
 def messaging_jobs(
     database: Database,
     settings: MessagingSettings,
@@ -62,11 +87,12 @@ def messaging_jobs(
     handlers: Mapping[type[Message], Handler] | None = None,
     consumes: Iterable[str] = (),
     publishes: bool = True,
-) -> dict[str, BackgroundJob]:
+) -> BusJobs:
     """The background jobs of a service on the bus: its outbox relay (if it publishes)
     and its consumer (if it handles messages, as the consumer group `group_id`), each a
     readiness check under its name."""
     jobs: dict[str, BackgroundJob] = {}
+    relay = None
     if publishes:
         relay = OutboxRelay(database, settings.kafka_bootstrap_servers, registry=registry)
         jobs["outbox-relay"] = relay.run
@@ -80,4 +106,4 @@ def messaging_jobs(
             registry=registry,
         )
         jobs["consumer"] = consumer.run
-    return jobs
+    return BusJobs(jobs, relay)

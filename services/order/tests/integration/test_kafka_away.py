@@ -1,0 +1,55 @@
+"""Kafka unreachable: new orders are refused at the door (503 with Retry-After), since their
+saga could not start in time, while orders can still be read; `/readyz` names Kafka
+without taking the instance out of rotation."""
+
+import asyncio
+import socket
+
+import pytest
+
+from shopflow_kit import PROBLEM_BASE
+from shopflow_order.app import build
+from shopflow_testing.servers import app_client
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def client(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"127.0.0.1:{probe.getsockname()[1]}"
+    away = settings.model_copy(update={"kafka_bootstrap_servers": nowhere})
+    async with app_client(build(away)) as client:
+        yield client
+
+
+async def kafka_reported_away(client) -> dict:
+    """`/readyz` once the outbox relay has found Kafka unreachable (its first attempt)."""
+    async with asyncio.timeout(30):
+        while True:
+            ready: dict = (await client.get("/readyz")).json()
+            if ready["checks"]["kafka"] != "ok":
+                return ready
+            await asyncio.sleep(0.05)  # the relay reports nothing to wait on but its state
+
+
+async def test_new_orders_are_refused_at_the_door_and_reads_go_on(client, inventory, customer):
+    inventory.stock("MUG-1", 1999)
+    ready = await kafka_reported_away(client)
+
+    placed = await client.post(
+        "/orders",
+        json={"items": [{"sku": "MUG-1", "quantity": 1}], "payment_method": "tok_visa"},
+        headers={"X-Customer-Id": customer, "Idempotency-Key": "while-kafka-is-away"},
+    )
+    listed = await client.get("/orders", headers={"X-Customer-Id": customer})
+
+    assert ready["status"] == "ready"
+    assert placed.status_code == 503
+    assert placed.json()["type"] == PROBLEM_BASE + "dependency-unavailable"
+    assert placed.json()["dependency"] == "kafka"
+    assert int(placed.headers["retry-after"]) >= 1
+    assert inventory.lookups == []  # refused before any work
+    assert listed.status_code == 200
+    assert listed.json()["orders"] == []
