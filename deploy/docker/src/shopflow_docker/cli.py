@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("images", help="build ShopFlow's images (only what changed), tag :dev")
     commands.add_parser("images-offline", help="build the stand-ins for the official images")
     up = commands.add_parser("up", help="build what changed, start the stack, wait until healthy")
-    up.add_argument("--timeout", type=float, default=300)
+    up.add_argument("--timeout", type=float, default=600)
     commands.add_parser("demo", help="place the demo's orders through the stack's gateway")
     commands.add_parser("down", help="remove the stack's containers, networks and volumes")
     commands.add_parser("stats", help="each container's memory use")
