@@ -27,7 +27,7 @@ install: $(UV) ## Install uv (if missing) and every Python package of the worksp
 	$(UV) sync --frozen --all-packages --quiet
 
 .PHONY: up
-up: install ## Start the local stack (PostgreSQL x5, Redis, Kafka, services, gateway); a no-op when up
+up: install ## Start the local stack (PostgreSQL x5, Redis, Kafka, services, gateway); restarts apps whose code changed
 	$(STACK) up
 
 .PHONY: down

@@ -1,14 +1,22 @@
-"""An application process of the stack (a service, the gateway), declared in stack.toml."""
+"""An application process of the stack (a service, the gateway), declared in stack.toml.
+
+Each start records what the app was started from (see `provenance`), so that `up`
+can tell a process running older code or another configuration, and restart it.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import httpx
 
 from shopflow_stack.config import AppConfig, StackConfig
 from shopflow_stack.process import LocalProcess, StackError
+from shopflow_stack.provenance import Provenance, Workspace
+
+FAILPOINTS_VARIABLE = "SHOPFLOW_FAILPOINTS"  # read by the kit's failpoints: part of what ran
 
 
 class AppProcess(LocalProcess):
@@ -17,6 +25,8 @@ class AppProcess(LocalProcess):
     def __init__(self, config: AppConfig, stack: StackConfig) -> None:
         super().__init__(config.name, config.port, stack)
         self.config = config
+        self.extra_env: dict[str, str] = {}  # for its next start only (a test's failpoint)
+        self._workspace = Workspace(stack.workspace)
 
     def argv(self) -> list[str]:
         return self.config.argv()
@@ -37,7 +47,41 @@ class AppProcess(LocalProcess):
             f"{prefix}HOST": "127.0.0.1",
             f"{prefix}PORT": str(self.port),
             **self.config.env,
+            **self.extra_env,
         }
+
+    @property
+    def provenance_path(self) -> Path:
+        return self.pid_path.with_suffix(".started-from.json")
+
+    def provenance(self) -> Provenance:
+        """What a start now would run: the workspace's code, this command and environment
+        (the stack's, and the variables of the caller's that the app reads)."""
+        inherited = {
+            name: value
+            for name, value in os.environ.items()
+            if name.startswith(self.config.env_prefix) or name == FAILPOINTS_VARIABLE
+        }
+        return Provenance.of(self._workspace, self.argv(), {**inherited, **self.environment()})
+
+    def staleness(self) -> str | None:
+        """Why the running process is not what a start now would run; None if it is."""
+        if self.pid() is None:
+            return None
+        recorded = Provenance.load(self.provenance_path)
+        if recorded is None:
+            return "nothing records what it was started from"
+        return recorded.difference(self.provenance())
+
+    def spawn(self) -> int:
+        started_from = self.provenance()
+        pid = super().spawn()
+        started_from.save(self.provenance_path)
+        return pid
+
+    def stop(self) -> None:
+        super().stop()
+        self.provenance_path.unlink(missing_ok=True)
 
     async def probe(self) -> None:
         async with httpx.AsyncClient(timeout=3) as client:

@@ -96,6 +96,7 @@ class StackConfig:
     redis_port: int
     kafka: KafkaConfig
     apps: tuple[AppConfig, ...]
+    workspace: Path = REPO_ROOT  # the uv workspace the apps run from
 
     @property
     def redis_url(self) -> str:

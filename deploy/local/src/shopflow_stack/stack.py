@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import shutil
+import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -56,14 +57,31 @@ class Stack:
         raise StackError(f"no process named {name!r}; the stack has: {known}")
 
     async def up(self, names: Iterable[str] | None = None) -> list[LocalProcess]:
-        """Start every process (or the named ones) not already running; return those started."""
+        """Start every process (or the named ones) not already running; return those started.
+
+        An app running from other code or configuration than a start now would use is
+        restarted (and said so on stderr); it is not among those returned, which are the
+        ones that were not running before.
+        """
         wanted = [self.get(n) for n in names] if names is not None else self.processes
         with self._lock():
             infra = [p for p in wanted if not isinstance(p, AppProcess)]
             apps = [p for p in wanted if isinstance(p, AppProcess)]
             started = await self._start(infra)
-            started += await self._start(apps)
+            restarted = self._stop_stale(apps)
+            started += [p for p in await self._start(apps) if p not in restarted]
         return started
+
+    def _stop_stale(self, apps: Sequence[AppProcess]) -> list[AppProcess]:
+        stale = []
+        for app in apps:
+            app.extra_env = {}  # `up` starts an app as configured, whatever ran it last
+            why = app.staleness()
+            if why is not None:
+                print(f"{app.name}: restarting: {why}", file=sys.stderr)
+                app.stop()
+                stale.append(app)
+        return stale
 
     async def _start(self, processes: Sequence[LocalProcess]) -> list[LocalProcess]:
         todo = [p for p in processes if p.state() is not ProcessState.RUNNING]
@@ -105,9 +123,17 @@ class Stack:
             link.unlink()
         return []
 
-    async def restart(self, name: str) -> None:
+    async def restart(self, name: str, env: Mapping[str, str] | None = None) -> None:
+        """Stop and start one process; an app gets `env` on top of its own for this start
+        (`up` later restarts it as configured)."""
         await asyncio.to_thread(self.down, [name])
-        await self.up([name])
+        process = self.get(name)
+        with self._lock():
+            if isinstance(process, AppProcess):
+                process.extra_env = dict(env or {})
+            elif env:
+                raise StackError(f"{name} is not an app: its environment is its own")
+            await self._start([process])
 
     async def status(self) -> list[StatusRow]:
         return list(await asyncio.gather(*(_status(p) for p in self.processes)))
@@ -150,6 +176,8 @@ async def _status(process: LocalProcess) -> StatusRow:
             health = "healthy"
         except Exception as error:
             health = f"unhealthy: {error!r}"[:60]
+        if isinstance(process, AppProcess) and process.staleness():
+            health = "stale: `make up` restarts it"
     return StatusRow(
         process.name, process.kind, process.pid(), process.port, health, str(process.log_path)
     )
