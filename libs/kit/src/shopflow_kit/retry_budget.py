@@ -20,6 +20,8 @@ from tenacity.retry import retry_if_exception_type, retry_if_result
 from tenacity.stop import stop_after_attempt, stop_before_delay
 from tenacity.wait import wait_random_exponential
 
+from shopflow_kit.clock import Clock
+
 TRANSPORT_FAILURES = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 """The transport errors worth retrying: the upstream may answer the next attempt."""
 
@@ -51,7 +53,7 @@ class RetryBudget:
         ratio: float,
         min_retries_per_window: int,
         window_seconds: float,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.ratio = ratio
         self.min_retries_per_window = min_retries_per_window
@@ -84,10 +86,12 @@ class RetryBudget:
 class Retries:
     """The retries of one upstream: `RetryPolicy` per call, one `RetryBudget` for all calls."""
 
-    def __init__(self, policy: RetryPolicy, on_retry: Callable[[], None]) -> None:
+    def __init__(
+        self, policy: RetryPolicy, on_retry: Callable[[], None], clock: Clock = time.monotonic
+    ) -> None:
         self.policy = policy
         self.budget = RetryBudget(
-            policy.budget_ratio, policy.min_retries_per_window, policy.window_seconds
+            policy.budget_ratio, policy.min_retries_per_window, policy.window_seconds, clock
         )
         self._on_retry = on_retry
         self._backoff = wait_random_exponential(policy.backoff_seconds, policy.max_backoff_seconds)

@@ -17,7 +17,8 @@ otherwise for an upstream or a call). A 500 is an answer about one request, and 
 its caller cancelled (a deadline of its own, a client gone) says nothing of the upstream:
 neither is counted, either way. pybreaker keeps the counts and the state; the call runs
 outside its `calling()` block, which only records the outcome, so that a cancellation
-never reaches it.
+never reaches it. When a trial call is due is decided here, on the upstream's `clock`
+(see `shopflow_kit.clock`), never on pybreaker's own wall clock.
 """
 
 import logging
@@ -33,6 +34,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, PositiveFloat, PositiveInt
 from starlette.responses import JSONResponse
 
+from shopflow_kit.clock import Clock
 from shopflow_kit.problems import UPSTREAM_UNAVAILABLE, Problem
 from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy, Send
 from shopflow_kit.telemetry import traced_transport
@@ -81,6 +83,19 @@ class _UnavailableError(Exception):
     """What a failed call tells the breaker inside its `calling()` block."""
 
 
+class _OpenedByOurClock(pybreaker.CircuitMemoryStorage):
+    """pybreaker's state without its record of when the breaker opened: pybreaker then
+    never holds a call back by its own clock; `Upstream._admit` decides by the upstream's."""
+
+    @property
+    def opened_at(self) -> None:
+        return None
+
+    @opened_at.setter
+    def opened_at(self, _: object) -> None:
+        pass
+
+
 class Upstream:
     """An HTTP service this service calls: pooled connections, retries, a circuit breaker."""
 
@@ -93,6 +108,7 @@ class Upstream:
         registry: CollectorRegistry | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         unavailable_statuses: Collection[int] = UNAVAILABLE_STATUSES,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.name = name
         self.unavailable_statuses = frozenset(unavailable_statuses)
@@ -104,11 +120,13 @@ class Upstream:
             base_url=base_url, timeout=timeout, transport=traced_transport(pool)
         )
         self._metrics = metrics_for(registry if registry is not None else CollectorRegistry(), name)
-        self._retries = Retries(policy.retries, self._metrics.retries.labels(name).inc)
-        self._watch = BreakerWatch(name, self._metrics.breaker_state)
+        self._clock = clock
+        self._retries = Retries(policy.retries, self._metrics.retries.labels(name).inc, clock)
+        self._watch = BreakerWatch(name, self._metrics.breaker_state, clock)
         self._breaker = pybreaker.CircuitBreaker(
             policy.breaker_fail_max,
             policy.breaker_reset_seconds,
+            state_storage=_OpenedByOurClock(pybreaker.STATE_CLOSED),
             listeners=[self._watch],
             throw_new_error_on_trip=False,  # `_record` swallows the outcome it raised
         )
@@ -182,13 +200,13 @@ class Upstream:
         try:
             response = await self._call(request, idempotent, stream)
         except _NoAnswerError as no_answer:
-            self._record(failed=True)
+            self._record(failed=True, trial=trial)
             reason, cause = str(no_answer), no_answer.__cause__
             raise UpstreamUnavailable(self.name, reason, self._until_trial()) from cause
         finally:  # a cancelled call, too, leaves the trial to the next one
             self._trial_in_flight &= not trial
         failed = response.status_code in unavailable
-        self._record(failed)
+        self._record(failed, trial=trial)
         if failed and not stream:
             reason = f"answered {response.status_code}"
             raise UpstreamUnavailable(self.name, reason, self._until_trial())
@@ -206,10 +224,11 @@ class Upstream:
         self._trial_in_flight = True
         return True
 
-    def _record(self, failed: bool) -> None:
+    def _record(self, failed: bool, *, trial: bool) -> None:
         """The call's outcome, for pybreaker to count (and to open or close the breaker)."""
-        # CircuitBreakerError: other calls opened it meanwhile; this outcome changes nothing.
-        with suppress(_UnavailableError, pybreaker.CircuitBreakerError), self._breaker.calling():
+        if self._breaker.current_state == pybreaker.STATE_OPEN and not trial:
+            return  # other calls opened it meanwhile: only the trial call's outcome counts
+        with suppress(_UnavailableError), self._breaker.calling():
             if failed:
                 raise _UnavailableError
 
@@ -247,4 +266,4 @@ class Upstream:
         if self._breaker.current_state != pybreaker.STATE_OPEN:
             return 0.0
         trial_at = self._watch.opened_at + self.policy.breaker_reset_seconds
-        return max(0.0, trial_at - time.monotonic())
+        return max(0.0, trial_at - self._clock())

@@ -7,6 +7,8 @@ from weakref import WeakKeyDictionary
 import pybreaker
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from shopflow_kit.clock import Clock
+
 logger = logging.getLogger("shopflow_kit.upstream")
 
 BREAKER_STATES = (pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN)
@@ -48,11 +50,12 @@ def metrics_for(registry: CollectorRegistry, upstream_name: str) -> UpstreamMetr
 class BreakerWatch(pybreaker.CircuitBreakerListener):
     """Publishes the breaker's state changes; remembers when it last opened."""
 
-    def __init__(self, upstream_name: str, gauge: Gauge) -> None:
+    def __init__(self, upstream_name: str, gauge: Gauge, clock: Clock = time.monotonic) -> None:
         self.upstream_name = upstream_name
         self.gauges = {state: gauge.labels(upstream_name, state) for state in BREAKER_STATES}
         self._show(pybreaker.STATE_CLOSED)
-        self.opened_at = 0.0
+        self._clock = clock
+        self.opened_at = 0.0  # on `clock`
 
     def _show(self, current: str) -> None:
         for state, gauge in self.gauges.items():
@@ -66,7 +69,7 @@ class BreakerWatch(pybreaker.CircuitBreakerListener):
     ) -> None:
         opened = new_state.name == pybreaker.STATE_OPEN
         if opened:
-            self.opened_at = time.monotonic()
+            self.opened_at = self._clock()
         self._show(new_state.name)
         old = old_state.name if old_state else None
         level = logging.WARNING if opened else logging.INFO

@@ -1,4 +1,5 @@
-"""Upstream against a real HTTP server on loopback that fails, hangs, or is not there."""
+"""Upstream against a real HTTP server on loopback that fails, hangs, or is not there.
+Breakers cool down on a clock the test moves."""
 
 import asyncio
 import socket
@@ -9,6 +10,7 @@ from fastapi import FastAPI, Response
 
 from shopflow_kit.retry_budget import RetryPolicy
 from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
+from shopflow_testing.clock import ManualClock
 from shopflow_testing.servers import running_server
 
 pytestmark = pytest.mark.integration
@@ -49,12 +51,18 @@ async def inventory():
 
 
 @pytest.fixture
-async def upstream_for():
-    """A factory of upstreams; every one is closed after the test."""
+def clock():
+    return ManualClock()
+
+
+@pytest.fixture
+async def upstream_for(clock):
+    """A factory of upstreams on `clock`; every one is closed after the test."""
     opened = []
 
     def create(url, **policy):
-        upstream = Upstream("inventory", url, UpstreamPolicy(**{"retries": NO_BACKOFF, **policy}))
+        policy = UpstreamPolicy(**{"retries": NO_BACKOFF, **policy})
+        upstream = Upstream("inventory", url, policy, clock=clock)
         opened.append(upstream)
         return upstream
 
@@ -63,18 +71,18 @@ async def upstream_for():
         await upstream.aclose()
 
 
-async def until_trial(upstream: Upstream) -> None:
-    """Waits until the open breaker lets a trial call through, as `Retry-After` tells."""
+async def until_trial(upstream: Upstream, clock: ManualClock) -> None:
+    """Moves the clock to when the open breaker lets a trial call through (its Retry-After)."""
     with pytest.raises(UpstreamUnavailable, match="circuit open") as raised:
         await upstream.request("GET", "/stock/A-1")
-    await asyncio.sleep(raised.value.retry_after_seconds)
+    clock.advance(raised.value.retry_after_seconds)
 
 
 async def test_breaker_stops_calling_a_failing_upstream_and_recovers_with_it(
-    inventory, upstream_for
+    inventory, upstream_for, clock
 ):
     inventory.behaviour = "failing"
-    upstream = upstream_for(inventory.url, breaker_fail_max=3, breaker_reset_seconds=0.2)
+    upstream = upstream_for(inventory.url, breaker_fail_max=3, breaker_reset_seconds=5)
     for _ in range(3):
         with pytest.raises(UpstreamUnavailable, match="answered 503"):
             await upstream.request("GET", "/stock/A-1")
@@ -86,7 +94,7 @@ async def test_breaker_stops_calling_a_failing_upstream_and_recovers_with_it(
     assert inventory.calls == 3 * NO_BACKOFF.attempts  # fail fast: nothing reached the server
 
     inventory.behaviour = "healthy"
-    await until_trial(upstream)
+    await until_trial(upstream, clock)
     for _ in range(3):
         assert (await upstream.request("GET", "/stock/A-1")).json()["available"] == 3
     assert inventory.calls == 3 * NO_BACKOFF.attempts + 3
@@ -128,7 +136,7 @@ async def test_killed_upstream_is_unavailable_then_short_circuited(upstream_for)
             await upstream.request("GET", "/stock/A-1")
     with pytest.raises(UpstreamUnavailable, match="circuit open") as raised:
         await upstream.request("GET", "/stock/A-1")
-    assert 9 < raised.value.retry_after_seconds <= 10
+    assert raised.value.retry_after_seconds == UpstreamPolicy().breaker_reset_seconds
 
 
 async def test_connection_refused_is_unavailable(upstream_for):

@@ -1,5 +1,6 @@
 """Upstream's circuit breaker against a scripted transport: it opens on unavailability
-only, short-circuits, and a single trial call closes it again."""
+only, short-circuits, and a single trial call closes it again. Its cool-down passes on
+a clock the test moves, never by sleeping."""
 
 import asyncio
 
@@ -9,11 +10,12 @@ from prometheus_client import CollectorRegistry
 
 from shopflow_kit.retry_budget import RetryPolicy
 from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
+from shopflow_testing.clock import ManualClock
 
 pytestmark = pytest.mark.unit
 
 BREAKER = UpstreamPolicy(
-    retries=RetryPolicy(attempts=1), breaker_fail_max=3, breaker_reset_seconds=0.05
+    retries=RetryPolicy(attempts=1), breaker_fail_max=3, breaker_reset_seconds=10
 )
 
 
@@ -44,9 +46,16 @@ def registry():
 
 
 @pytest.fixture
-async def upstream(inventory, registry):
+def clock():
+    return ManualClock()
+
+
+@pytest.fixture
+async def upstream(inventory, registry, clock):
     transport = httpx.MockTransport(inventory)
-    upstream = Upstream("inventory", "http://x", BREAKER, registry=registry, transport=transport)
+    upstream = Upstream(
+        "inventory", "http://x", BREAKER, registry=registry, transport=transport, clock=clock
+    )
     yield upstream
     await upstream.aclose()
 
@@ -79,37 +88,53 @@ async def test_breaker_opens_after_fail_max_and_short_circuits(
     short_circuited = await open_breaker(upstream)
 
     assert inventory.calls == BREAKER.breaker_fail_max
-    assert 0 < short_circuited.retry_after_seconds <= BREAKER.breaker_reset_seconds
+    assert short_circuited.retry_after_seconds == BREAKER.breaker_reset_seconds
     assert breaker_open(registry) == 1
     labels = {"upstream": "inventory", "outcome": "short_circuited"}
     assert registry.get_sample_value("upstream_requests_total", labels) == 1
     assert "upstream inventory circuit closed -> open" in caplog.text
 
 
-async def test_successful_trial_call_closes_the_breaker(upstream, inventory, registry):
+async def test_the_breaker_stays_open_for_its_whole_cool_down(upstream, inventory, clock):
+    await open_breaker(upstream)
+    inventory.status = 200
+
+    clock.advance(BREAKER.breaker_reset_seconds - 0.5)
+    with pytest.raises(UpstreamUnavailable, match="circuit open") as raised:
+        await upstream.request("GET", "/stock/A-1")
+
+    assert raised.value.retry_after_seconds == 0.5
+    assert raised.value.response().headers["retry-after"] == "1"
+    assert inventory.calls == BREAKER.breaker_fail_max
+
+
+async def test_successful_trial_call_closes_the_breaker(upstream, inventory, registry, clock):
     short_circuited = await open_breaker(upstream)
     inventory.status = 200
 
-    await asyncio.sleep(short_circuited.retry_after_seconds)  # the breaker's own timeout
+    clock.advance(short_circuited.retry_after_seconds)  # the breaker's own timeout
 
     assert (await upstream.request("GET", "/stock/A-1")).status_code == 200
     assert breaker_open(registry) == 0
     assert (await upstream.request("GET", "/stock/A-1")).status_code == 200
 
 
-async def test_failed_trial_call_opens_the_breaker_again(upstream, inventory, registry):
-    await asyncio.sleep((await open_breaker(upstream)).retry_after_seconds)
+async def test_failed_trial_call_opens_the_breaker_again_for_a_whole_cool_down(
+    upstream, inventory, registry, clock
+):
+    clock.advance((await open_breaker(upstream)).retry_after_seconds)
 
     with pytest.raises(UpstreamUnavailable, match="answered 503"):
         await upstream.request("GET", "/stock/A-1")
 
     assert breaker_open(registry) == 1
-    with pytest.raises(UpstreamUnavailable, match="circuit open"):
+    with pytest.raises(UpstreamUnavailable, match="circuit open") as raised:
         await upstream.request("GET", "/stock/A-1")
+    assert raised.value.retry_after_seconds == BREAKER.breaker_reset_seconds
 
 
-async def test_half_open_breaker_lets_one_trial_call_through(upstream, inventory):
-    await asyncio.sleep((await open_breaker(upstream)).retry_after_seconds)
+async def test_half_open_breaker_lets_one_trial_call_through(upstream, inventory, clock):
+    clock.advance((await open_breaker(upstream)).retry_after_seconds)
     inventory.status, inventory.arrived = 200, asyncio.Event()
     inventory.released.clear()
     trial = asyncio.create_task(upstream.request("GET", "/stock/A-1"))
@@ -167,9 +192,9 @@ async def test_a_cancelled_call_does_not_reset_the_count_of_failures(upstream, i
 
 
 async def test_a_cancelled_trial_call_leaves_the_trial_to_the_next_call(
-    upstream, inventory, registry
+    upstream, inventory, registry, clock
 ):
-    await asyncio.sleep((await open_breaker(upstream)).retry_after_seconds)
+    clock.advance((await open_breaker(upstream)).retry_after_seconds)
     inventory.status, inventory.released = 200, asyncio.Event()
     with pytest.raises(TimeoutError):
         async with asyncio.timeout(0.01):

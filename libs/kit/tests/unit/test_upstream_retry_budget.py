@@ -3,16 +3,9 @@
 import pytest
 
 from shopflow_kit.retry_budget import RetryBudget
+from shopflow_testing.clock import ManualClock
 
 pytestmark = pytest.mark.unit
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def spend_all(budget: RetryBudget) -> int:
@@ -25,13 +18,17 @@ def spend_all(budget: RetryBudget) -> int:
 
 
 def test_a_quiet_upstream_still_gets_the_minimum_retries():
-    budget = RetryBudget(ratio=0.2, min_retries_per_window=10, window_seconds=10, clock=FakeClock())
+    budget = RetryBudget(
+        ratio=0.2, min_retries_per_window=10, window_seconds=10, clock=ManualClock()
+    )
 
     assert spend_all(budget) == 10
 
 
 def test_retries_grow_with_requests_by_the_ratio():
-    budget = RetryBudget(ratio=0.2, min_retries_per_window=10, window_seconds=10, clock=FakeClock())
+    budget = RetryBudget(
+        ratio=0.2, min_retries_per_window=10, window_seconds=10, clock=ManualClock()
+    )
     for _ in range(100):
         budget.record_request()
 
@@ -39,13 +36,13 @@ def test_retries_grow_with_requests_by_the_ratio():
 
 
 def test_the_window_slides():
-    clock = FakeClock()
+    clock = ManualClock()
     budget = RetryBudget(ratio=0.5, min_retries_per_window=1, window_seconds=10, clock=clock)
     for _ in range(10):
         budget.record_request()
     assert spend_all(budget) == 5
 
-    clock.now += 9.9
+    clock.advance(9.9)
     assert not budget.can_retry()
-    clock.now += 0.1  # the requests and retries of the first moment leave the window
+    clock.advance(0.1)  # the requests and retries of the first moment leave the window
     assert spend_all(budget) == 1

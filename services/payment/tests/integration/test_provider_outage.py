@@ -31,6 +31,19 @@ async def open_breaker(charge, simulator, order_id):
             await charge(order_id)
 
 
+async def charged_once_the_breaker_lets_it(charge, order_id):
+    """What the consumer does: try again until the cool-down is over (the kit's own tests
+    check its length on a clock they move)."""
+    async with asyncio.timeout(10):
+        while True:
+            try:
+                return await charge(order_id)
+            except UpstreamUnavailable as refused:
+                if refused.reason != "circuit open":
+                    raise
+            await asyncio.sleep(0.05)
+
+
 async def breaker_gauge(client):
     metrics = (await client.get("/metrics")).text
     [line] = [
@@ -61,12 +74,11 @@ async def test_the_breaker_closes_by_itself_once_the_provider_is_back(
     charge, simulator, client, order_id
 ):
     await open_breaker(charge, simulator, order_id)
-    with pytest.raises(UpstreamUnavailable, match="circuit open") as refused:
+    with pytest.raises(UpstreamUnavailable, match="circuit open"):
         await charge(order_id)
     await simulator.set_faults()
 
-    await asyncio.sleep(refused.value.retry_after_seconds)  # the breaker's own cool-down
-    payment = await charge(order_id)
+    payment = await charged_once_the_breaker_lets_it(charge, order_id)
 
     assert payment.status is PaymentStatus.CHARGED
     assert await breaker_gauge(client) == 0
