@@ -15,6 +15,8 @@ from shopflow_order.app import build as build_order
 from shopflow_order.settings import OrderSettings
 from shopflow_payment.app import build as build_payment
 from shopflow_payment.settings import PaymentSettings
+from shopflow_payment_provider.app import build as build_provider
+from shopflow_payment_provider.settings import PaymentProviderSettings
 
 
 def free_port() -> int:
@@ -58,6 +60,10 @@ class LiveService:
 
 
 class Services:
+    """The services behind the gateway. Reads need no bus; orders complete only with one
+    (topics of the test's own in the environment) and with the provider simulator, which
+    runs when `databases` has one for it."""
+
     def __init__(self, databases: dict[str, str]) -> None:
         self.inventory = LiveService(
             lambda: build_inventory(
@@ -73,11 +79,18 @@ class Services:
                 )
             )
         )
+        self.provider = LiveService(
+            lambda: build_provider(
+                PaymentProviderSettings(
+                    database_url=databases["payment-provider"], environment="test"
+                )
+            )
+        )
         self.payment = LiveService(
             lambda: build_payment(
                 PaymentSettings(
                     database_url=databases["payment"],
-                    provider_url="http://127.0.0.1:9",  # reads never call the provider
+                    provider_url=self.provider.url,
                     environment="test",
                 )
             )
@@ -88,3 +101,5 @@ class Services:
             )
         )
         self.all = (self.inventory, self.order, self.payment, self.notification)
+        if "payment-provider" in databases:
+            self.all += (self.provider,)

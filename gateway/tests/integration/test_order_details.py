@@ -1,15 +1,62 @@
-"""The aggregated order details: the order always, payments and notifications when they answer."""
+"""The aggregated order details: the order always, payments and notifications when they answer.
+
+The services run on a bus of the test's own with the provider simulator, so an order
+completes for real: its details have a payment and a notification to show, or to lose.
+"""
+
+import asyncio
 
 import pytest
+from sqlalchemy import MetaData
 
-from shopflow_kit import PROBLEM_BASE
+from shopflow_kit import PROBLEM_BASE, Database
+from shopflow_kit.messaging.outbox import outbox_table
+from shopflow_testing.stand_ins import outbox_drained
 
 pytestmark = pytest.mark.integration
 
+PUBLISHING = ("order", "inventory", "payment")
+OUTBOX = MetaData()
+outbox_table(OUTBOX)
+
+
+@pytest.fixture(scope="module")
+def databases(databases, migrated_database):
+    return {**databases, "payment-provider": migrated_database("payment-provider")}
+
 
 @pytest.fixture
-async def order_id(gateway, place_order):
-    return (await place_order(gateway.token("alice"))).json()["id"]
+def stack_environment(stack_environment, bus_topics, monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_TOPIC_PREFIX", bus_topics.prefix)
+
+
+async def completed(gateway, order_id: str, customer: str = "alice") -> dict:
+    """The order once CONFIRMED or CANCELLED and its customer notified."""
+    headers = gateway.token(customer)
+    async with asyncio.timeout(60):
+        while True:
+            order = (await gateway.client.get(f"/api/v1/orders/{order_id}", headers=headers)).json()
+            path = f"/api/v1/orders/{order_id}/notifications"
+            notified = (await gateway.client.get(path, headers=headers)).json()
+            if order["status"] != "PENDING" and notified:
+                return order
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def order_id(gateway, place_order, databases):
+    """A confirmed order of alice's, every message about it published: nothing is left in
+    an outbox for the next test's relays (its topics are gone by then)."""
+    placed = (await place_order(gateway.token("alice"))).json()
+    order = await completed(gateway, placed["id"])
+    assert order["status"] == "CONFIRMED", order
+    for service in PUBLISHING:
+        database = Database(databases[service])
+        try:
+            await outbox_drained(database, OUTBOX)
+        finally:
+            await database.dispose()
+    return placed["id"]
 
 
 async def details(gateway, order_id, customer="alice"):
@@ -23,7 +70,11 @@ async def test_details_gather_the_order_its_payments_and_notifications(gateway, 
     assert answer.status_code == 200
     body = answer.json()
     assert body["order"]["id"] == order_id
-    assert body["payments"] == body["notifications"] == []
+    assert [(p["order_id"], p["status"]) for p in body["payments"]] == [(order_id, "CHARGED")]
+    assert [p["amount"] for p in body["payments"]] == [body["order"]["total"]]
+    assert [(n["order_id"], n["kind"]) for n in body["notifications"]] == [
+        (order_id, "ORDER_CONFIRMED")
+    ]
     assert body["unavailable"] == []
 
 
@@ -36,7 +87,7 @@ async def test_details_degrade_when_payment_is_down(gateway, services, order_id)
     body = answer.json()
     assert body["order"]["id"] == order_id
     assert body["payments"] is None
-    assert body["notifications"] == []
+    assert [n["kind"] for n in body["notifications"]] == ["ORDER_CONFIRMED"]
     assert body["unavailable"] == ["payments"]
 
 
@@ -46,6 +97,7 @@ async def test_details_degrade_when_both_parts_are_down(gateway, services, order
 
     body = (await details(gateway, order_id)).json()
 
+    assert body["order"]["id"] == order_id
     assert body["payments"] is body["notifications"] is None
     assert body["unavailable"] == ["payments", "notifications"]
 

@@ -26,8 +26,14 @@ async def test_no_cache_asks_inventory_again(gateway):
     assert fresh.headers["x-cache"] == "MISS"
 
 
-async def test_an_error_is_not_cached(gateway):
-    refused = await gateway.client.get("/api/v1/products?limit=0")
-    again = await gateway.client.get("/api/v1/products?limit=0")
+async def test_an_error_of_inventory_is_relayed_and_never_cached(gateway, services):
+    """A query only inventory refuses (the gateway passes `after` on unchecked)."""
+    seen = services.inventory.requests_seen()
+
+    refused = await gateway.client.get("/api/v1/products?after=not-a-sku")
+    again = await gateway.client.get("/api/v1/products?after=not-a-sku")
 
     assert refused.status_code == again.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert "x-cache" not in again.headers
+    assert services.inventory.requests_seen() == seen + 2  # both asked inventory

@@ -10,7 +10,7 @@ Nothing starts until a test asks for it, so unit tests (`-m unit`) never touch a
   (for the kit's own tests, which have no migrations);
 - `redis_url`: a Redis database emptied for the test;
 - from `shopflow_testing.kafka`: `kafka_topic`, `bus_topics`, `on_test_bus`;
-- from `shopflow_testing.outages`: `own_postgres`, a server to kill under a service.
+- from `shopflow_testing.outages`: `own_postgres` and `own_redis`, servers to kill under a service.
 """
 
 from __future__ import annotations
