@@ -44,6 +44,7 @@ class AppProcess(LocalProcess):
         prefix = self.config.env_prefix
         return {
             **self.stack.environment(),
+            **self.stack.observability.tracing_environment(),
             f"{prefix}HOST": "127.0.0.1",
             f"{prefix}PORT": str(self.port),
             **self.config.env,

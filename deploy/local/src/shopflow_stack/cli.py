@@ -1,4 +1,4 @@
-"""`shopflow-stack up|down|status|logs|env|restart|tool`: what the Makefile's stack targets call."""
+"""`shopflow-stack up|down|status|logs|env|restart|trace|tool`: what the Makefile's targets call."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from shopflow_stack import demo
+from shopflow_stack import demo, traces
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.process import StackError
 from shopflow_stack.stack import Stack, StatusRow
@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="place a few orders through the gateway, show the outcomes")
     restart = commands.add_parser("restart", help="stop and start one process")
     restart.add_argument("name")
+    trace = commands.add_parser("trace", help="an order's trace as a tree, from Jaeger")
+    trace.add_argument("order_id")
     tool = commands.add_parser("tool", help="the path of a Go-built tool, building it once")
     tool.add_argument("name", nargs="?", help="a tool of deploy/tools/tools.toml (default: all)")
     args = parser.parse_args(argv)
@@ -80,6 +82,8 @@ def _run(stack: Stack, args: argparse.Namespace) -> int:
     if args.command == "restart":
         asyncio.run(stack.restart(args.name))
         return _print_status(stack)
+    if args.command == "trace":
+        return traces.print_order_traces(stack.jaeger_url, args.order_id)
     if args.command == "tool":
         if args.name:
             print(ensure_tool(args.name))

@@ -15,6 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 STACK_FILE = REPO_ROOT / "deploy" / "local" / "stack.toml"
 KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
 KAFKA_LOG4J = REPO_ROOT / "deploy" / "local" / "kafka" / "log4j2.yaml"
+OBSERVABILITY_DIR = REPO_ROOT / "observability"
 
 
 def env_name(name: str) -> str:
@@ -70,6 +71,38 @@ class KafkaConfig:
 
 
 @dataclass(frozen=True)
+class ObservabilityConfig:
+    """Jaeger (OTLP in, query API out) and Prometheus, as processes of the stack."""
+
+    enabled: bool  # false: `make up` leaves them out, apps send no spans (`make up-obs` adds them)
+    jaeger_port: int  # the query API (and UI, where its assets were built in)
+    jaeger_otlp_port: int  # OTLP over HTTP: where the apps send spans
+    jaeger_grpc_port: int  # the query API over gRPC (it insists on a port)
+    jaeger_metrics_port: int  # Jaeger's own metrics, scraped by Prometheus
+    jaeger_max_traces: int
+    prometheus_port: int
+    scrape_interval: str
+    sample_ratio: str  # OTEL_TRACES_SAMPLER_ARG the apps get unless the environment says
+
+    @property
+    def otlp_endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.jaeger_otlp_port}"
+
+    def tracing_environment(self) -> dict[str, str]:
+        """The standard OTEL_* variables for the apps; any already set in the environment win
+        (a benchmark turns tracing off or samples less this way)."""
+        wanted = {
+            "OTEL_EXPORTER_OTLP_ENDPOINT": self.otlp_endpoint,
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": self.sample_ratio,
+            "OTEL_BSP_SCHEDULE_DELAY": "1000",  # ms: a demo's trace is there a second later
+        }
+        if not self.enabled:
+            del wanted["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        return {name: os.environ.get(name, value) for name, value in wanted.items()}
+
+
+@dataclass(frozen=True)
 class AppConfig:
     name: str
     port: int
@@ -95,6 +128,7 @@ class StackConfig:
     postgres: tuple[PostgresConfig, ...]
     redis_port: int
     kafka: KafkaConfig
+    observability: ObservabilityConfig
     apps: tuple[AppConfig, ...]
     workspace: Path = REPO_ROOT  # the uv workspace the apps run from
 
@@ -139,12 +173,26 @@ def load(path: Path = STACK_FILE) -> StackConfig:
         heap=tuple(kafka_raw["heap"]),
         partitions=int(kafka_raw["partitions"]),
     )
+    obs = raw["observability"]
+    observability = ObservabilityConfig(
+        enabled=os.environ.get("SHOPFLOW_OBSERVABILITY", str(obs["enabled"])).lower()
+        not in ("0", "false", "no", "off"),
+        jaeger_port=port_override("jaeger", obs["jaeger_port"]),
+        jaeger_otlp_port=port_override("jaeger-otlp", obs["jaeger_otlp_port"]),
+        jaeger_grpc_port=port_override("jaeger-grpc", obs["jaeger_grpc_port"]),
+        jaeger_metrics_port=port_override("jaeger-metrics", obs["jaeger_metrics_port"]),
+        jaeger_max_traces=int(obs["jaeger_max_traces"]),
+        prometheus_port=port_override("prometheus", obs["prometheus_port"]),
+        scrape_interval=str(obs["scrape_interval"]),
+        sample_ratio=str(obs["sample_ratio"]),
+    )
     return StackConfig(
         state_dir=state_dir,
         default_state_dir=default_state_dir,
         postgres=postgres,
         redis_port=port_override("redis", raw["redis"]["port"]),
         kafka=kafka,
+        observability=observability,
         apps=tuple(_app(entry) for entry in raw.get("apps", [])),
     )
 

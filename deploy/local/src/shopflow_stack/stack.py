@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from shopflow_stack.apps import AppProcess
 from shopflow_stack.config import StackConfig, load
 from shopflow_stack.kafka import KafkaBroker
+from shopflow_stack.observability import JaegerServer, PrometheusServer
 from shopflow_stack.postgres import PostgresServer
 from shopflow_stack.process import LocalProcess, ProcessState, StackError, port_is_free
 from shopflow_stack.redis import RedisServer
@@ -39,6 +40,8 @@ class Stack:
         self.postgres = {pg.service: PostgresServer(pg, self.config) for pg in self.config.postgres}
         self.redis = RedisServer(self.config)
         self.kafka = KafkaBroker(self.config)
+        self.jaeger = JaegerServer(self.config)
+        self.prometheus = PrometheusServer(self.config)
         self.apps = [AppProcess(app, self.config) for app in self.config.apps]
 
     @property
@@ -46,14 +49,32 @@ class Stack:
         return [*self.postgres.values(), self.redis, self.kafka]
 
     @property
+    def observability(self) -> list[LocalProcess]:
+        """Jaeger and Prometheus: started with the stack unless SHOPFLOW_OBSERVABILITY=0."""
+        return [self.jaeger, self.prometheus]
+
+    @property
     def processes(self) -> list[LocalProcess]:
-        return [*self.infrastructure, *self.apps]
+        """Every process `up` starts; `get` also knows the observability ones when left out."""
+        included = self.observability if self.config.observability.enabled else []
+        return [*self.infrastructure, *included, *self.apps]
+
+    @property
+    def jaeger_url(self) -> str:
+        return f"http://127.0.0.1:{self.jaeger.port}"
+
+    @property
+    def prometheus_url(self) -> str:
+        return f"http://127.0.0.1:{self.prometheus.port}"
+
+    def _known(self) -> list[LocalProcess]:
+        return [*self.infrastructure, *self.observability, *self.apps]
 
     def get(self, name: str) -> LocalProcess:
-        for process in self.processes:
+        for process in self._known():
             if process.name == name:
                 return process
-        known = ", ".join(p.name for p in self.processes)
+        known = ", ".join(p.name for p in self._known())
         raise StackError(f"no process named {name!r}; the stack has: {known}")
 
     async def up(self, names: Iterable[str] | None = None) -> list[LocalProcess]:
@@ -95,7 +116,7 @@ class Stack:
 
     def down(self, names: Iterable[str] | None = None) -> list[str]:
         """Stop our processes (apps first) by pid; return the ports something else still holds."""
-        wanted = [self.get(n) for n in names] if names is not None else self.processes
+        wanted = [self.get(n) for n in names] if names is not None else self._known()
         with self._lock():
             for process in reversed(wanted):
                 process.stop()
@@ -136,7 +157,8 @@ class Stack:
             await self._start([process])
 
     async def status(self) -> list[StatusRow]:
-        return list(await asyncio.gather(*(_status(p) for p in self.processes)))
+        shown = [p for p in self._known() if p in self.processes or p.pid() is not None]
+        return list(await asyncio.gather(*(_status(p) for p in shown)))
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
