@@ -15,8 +15,8 @@ TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/sh
 .PHONY: help
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Parameters: service=NAME (logs), topic=... replay=... (dlq), rate=... duration=... (load, bench), only=... (bench), record=... args=... (audit, load), ARGS='...' (pytest),"
-	@echo "              images=offline overlays=expose (images, compose-*)"
+	@echo "  Parameters: service=NAME (logs), order=ID (trace), topic=... replay=... (dlq), rate=... duration=... (load, bench), only=... (bench), record=... args=... (audit, load),"
+	@echo "              ARGS='...' (pytest), images=offline overlays=expose (images, compose-*)"
 
 $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
 	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
@@ -55,6 +55,17 @@ demo: up ## Fresh machine to a running shop: install, start everything, place or
 dlq: install ## Dead letters of a topic: make dlq topic=shopflow.inventory.commands [replay=--all]
 	@test -n "$(topic)" || { echo "usage: make dlq topic=TOPIC [replay='--all' | '--message-id ID' | '--offset N']"; exit 2; }
 	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_kit.messaging.dlq_command $(if $(replay),replay,list) --topic $(topic) $(replay)
+
+# --- Observability (issue 13): Jaeger and Prometheus run with the stack; see docs/observability.md ---
+
+.PHONY: trace
+trace: install ## An order's trace as a tree (service, operation, start, duration): make trace order=ID
+	@test -n "$(order)" || { echo "usage: make trace order=ORDER_ID (the id POST /api/v1/orders answered)"; exit 2; }
+	@$(STACK) trace $(order)
+
+.PHONY: dashboards
+dashboards: install ## Regenerate the Grafana dashboards' JSON from observability/grafana/dashboards.py
+	$(UV) run --frozen python observability/grafana/dashboards.py
 
 # --- Proof and measurement (issues 12, 16): deploy/drills (auditor, load) and benchmarks/ ---
 

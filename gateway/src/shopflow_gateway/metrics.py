@@ -2,6 +2,8 @@
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+REDIS_FEATURES = ("rate_limit", "cache")  # what the gateway asks Redis for, and fails open on
+
 
 class GatewayMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
@@ -26,3 +28,8 @@ class GatewayMetrics:
             registry=registry,
         )
         self.redis_available.set(1)
+        # Every series from the start: a dashboard reads 0, not "no data", until it happens.
+        for feature in REDIS_FEATURES:
+            self.redis_fail_open.labels(feature)
+        for result in ("hit", "miss"):
+            self.cache_lookups.labels(result)
