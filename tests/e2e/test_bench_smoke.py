@@ -20,6 +20,8 @@ def number(figures: dict, *path: str) -> float:
     return value
 
 
+# Every section, however tiny, restarts what it measures (tracing: three modes).
+@pytest.mark.timeout(600)
 async def test_a_tiny_bench_run_has_every_figure(shop):
     figures = await run(SMOKE)
 
@@ -48,9 +50,11 @@ async def test_a_tiny_bench_run_has_every_figure(shop):
     number(figures["ceilings"], "postgres", "commits_per_second")
     number(figures["ceilings"], "kafka", "round_trip_p99_ms")
     number(figures["ceilings"], "kafka", "batched_produce_per_second")
+    for mode in ("off", "default", "full"):
+        number(figures["tracing"], "vs_off", mode)
 
     text = markdown(figures)
     for heading in ("The saga, sustained", "CPU per order", "Highest rate", "One read"):
         assert heading in text
-    for heading in ("Outbox relay", "Ceilings", "Memory"):
+    for heading in ("Outbox relay", "Ceilings", "Memory", "Tracing cost"):
         assert heading in text

@@ -4,8 +4,9 @@ Starts what is not running of the local stack (and stops only that afterwards), 
 measures, in order: one read from a bare app up to the gateway (wrk); the saga sustained
 at --rate for --duration seconds with CPU per order per process and memory under load;
 the highest rate with placed → CONFIRMED p99 ≤ 1 s; the outbox relay; the ceilings
-(pgbench, a raw Kafka round trip). Prints the tables, writes the figures as JSON under
-benchmarks/results/ and puts them in docs/benchmarks.md.
+(pgbench, a raw Kafka round trip); what tracing costs (off, default sampling, full).
+Prints the tables, writes the figures as JSON under benchmarks/results/ and puts them
+in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 
 import uvloop
 
-from shopflow_benchmarks import ceilings, reads, relay, saga, upstream_clients
+from shopflow_benchmarks import ceilings, reads, relay, saga, tracing, upstream_clients
 from shopflow_benchmarks.harness import SMOKE, Bench, Sizes, load_gateway, stack_pids
 from shopflow_benchmarks.machine import commit, this_machine
 from shopflow_benchmarks.processes import sample
@@ -45,9 +46,10 @@ SECTIONS: dict[str, Section] = {
     "search": saga.highest_rate,
     "relay": relay.relay,
     "ceilings": _ceilings,
+    "tracing": tracing.tracing,
     "upstream_clients": upstream_clients.upstream_clients,
 }
-DEFAULT_SECTIONS = ("reads", "saga", "search", "relay", "ceilings")
+DEFAULT_SECTIONS = ("reads", "saga", "search", "relay", "ceilings", "tracing")
 
 
 async def run(sizes: Sizes, sections: Sequence[str] = DEFAULT_SECTIONS) -> dict[str, Any]:

@@ -47,6 +47,9 @@ class Sizes:
     kafka_messages: int = 500
     settle_seconds: float = 60.0
     quiet_timeout: float = 180.0
+    tracing_seconds: float = 10.0
+    tracing_connections: int = 16
+    tracing_rounds: int = 2
 
 
 SMOKE = Sizes(
@@ -64,6 +67,9 @@ SMOKE = Sizes(
     kafka_messages=5,
     settle_seconds=30,
     quiet_timeout=60,
+    tracing_seconds=1,
+    tracing_connections=2,
+    tracing_rounds=1,
 )
 """Every measurement, tiny: `make test` runs it to prove the report has every figure."""
 

@@ -27,7 +27,7 @@ def markdown(run: Figures) -> str:
         f"Machine: {run['machine_line']}.",
         "",
     ]
-    for part in (_saga, _cpu, _search, _reads, _relay, _ceilings, _memory, _upstream):
+    for part in (_saga, _cpu, _search, _reads, _relay, _ceilings, _memory, _tracing, _upstream):
         section = list(part(run))
         if section:
             lines += [*section, ""]
@@ -201,6 +201,25 @@ def _memory(run: Figures) -> Iterator[str]:
     peak = sum(v for k, v in under_load.items() if k in at_rest)
     total_peak = f"**{peak:.0f}**" if under_load else "–"
     yield f"| **total** | **{sum(at_rest.values()):.0f}** | {total_peak} |"
+
+
+def _tracing(run: Figures) -> Iterator[str]:
+    traced = run.get("tracing")
+    if not traced:
+        return
+    yield (
+        f"### Tracing cost, GET one product through a gateway ({traced['connections']} "
+        f"connections, {traced['seconds']:g} s, median of {traced['rounds']})"
+    )
+    yield ""
+    yield "| tracing | req/s | vs off | p99 ms | CPU ms/request |\n|---|---|---|---|---|"
+    labels = {"off": "off", "default": "default (10 %)", "full": "full (100 %)"}
+    for mode, figures in traced["modes"].items():
+        yield (
+            f"| {labels.get(mode, mode)} | {figures['requests_per_second']:,.0f} | "
+            f"{traced['vs_off'][mode]:.2f} | {figures['p99_ms']:.1f} | "
+            f"{figures['cpu_ms_per_request']:.2f} |"
+        )
 
 
 def _upstream(run: Figures) -> Iterator[str]:

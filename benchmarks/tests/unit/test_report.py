@@ -96,6 +96,17 @@ RUN = {
         },
     },
     "memory_at_rest_mb": {"order": 90.0},
+    "tracing": {
+        "sku": "MUG-001",
+        "seconds": 10,
+        "connections": 16,
+        "rounds": 2,
+        "modes": {
+            mode: {"requests_per_second": rate, "p99_ms": 9.0, "cpu_ms_per_request": 1.5}
+            for mode, rate in (("off", 200.0), ("default", 190.0), ("full", 150.0))
+        },
+        "vs_off": {"off": 1.0, "default": 0.95, "full": 0.75},
+    },
     "notes": ["a note"],
 }
 
@@ -110,9 +121,11 @@ def test_every_section_is_rendered():
         "Outbox relay",
         "Ceilings",
         "Memory",
+        "Tracing cost",
         "- a note",
     ):
         assert heading in text
+    assert "| default (10 %) | 190 | 0.95 | 9.0 | 1.50 |" in text
     assert "order service clock) | 100 / 200 / 300 / 400 |" in text
     assert "| outcomes of the accepted orders | CONFIRMED 600 |" in text
     assert "retries included) | 503: 2 |" in text
