@@ -57,7 +57,8 @@ def create_app(
     `database` gets a `database` readiness check, serves `DbSession` and is disposed on
     shutdown. Pass `metrics` when something built before the app (an `Upstream`) records
     on its registry. Each `background` job starts after `on_startup`, counts as a readiness check
-    under its name, and is cancelled on shutdown before `on_shutdown` runs.
+    under its name, fails liveness if it stops on its own, and is cancelled on shutdown
+    before `on_shutdown` runs.
     """
     configure_logging(settings.service_name, settings.log_level)
     configure_tracing(settings.service_name, version, settings.environment)
@@ -75,6 +76,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.metrics = metrics or ServiceMetrics()
+    app.state.liveness = jobs.stopped
     app.state.readiness = Readiness(settings.readiness_timeout_seconds)
     if database is not None:
         app.state.readiness.add("database", database_check(database))

@@ -1,8 +1,8 @@
 """Long-running jobs that live as long as the app: outbox relays, Kafka consumers.
 
-A job that stops before shutdown, by crashing or by returning, is logged at once and
-fails its readiness check, so the instance is taken out of rotation instead of silently
-no longer doing its work.
+A job that stops before shutdown, by crashing or by returning, is logged at once, fails
+its readiness check (the instance is taken out of rotation) and fails liveness: nothing
+restarts a job inside the process, so the process has to be restarted to do its work again.
 """
 
 import asyncio
@@ -47,6 +47,12 @@ class BackgroundJobs:
                 raise JobStoppedError(_stop_reason(task))
 
         return job_running
+
+    def stopped(self) -> dict[str, str]:
+        """The jobs that stopped on their own, each with why; empty during shutdown."""
+        if self._stopping:
+            return {}
+        return {name: _stop_reason(task) for name, task in self._tasks.items() if task.done()}
 
     async def stop(self, timeout_seconds: float) -> None:
         """Cancel every job and wait up to `timeout_seconds` for them to finish."""

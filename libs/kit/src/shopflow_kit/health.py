@@ -1,24 +1,29 @@
 """Liveness and readiness endpoints.
 
-`/healthz` answers as long as the process serves HTTP. `/readyz` runs the app's named
-readiness checks concurrently, each under a timeout, and answers 503 `not-ready` naming
-every failure. Later parts of a service add checks with `app.state.readiness.add(...)`;
-a check added with `required=False` is reported, named, but never takes the instance out
-of rotation (Kafka away: orders are refused at the door, reads still served).
+`/healthz` (liveness) answers as long as the process serves HTTP and none of its
+background jobs has stopped for good; otherwise 503 `not-alive` naming them, so an
+orchestrator restarts the process. `/readyz` runs the app's named readiness checks
+concurrently, each under a timeout, and answers 503 `not-ready` naming every failure.
+Later parts of a service add checks with `app.state.readiness.add(...)`; a check added
+with `required=False` is reported, named, but never takes the instance out of rotation
+(Kafka away: orders are refused at the door, reads still served).
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from shopflow_kit.problems import NOT_READY, Problem
+from shopflow_kit.problems import NOT_ALIVE, NOT_READY, Problem
 
 ReadinessCheck = Callable[[], Awaitable[None]]
 """Returns when the dependency is usable, raises when it is not."""
 
 CHECK_PASSED = "ok"
+
+Liveness = Callable[[], Mapping[str, str]]
+"""What in the process stopped for good, by name, with why; empty while it is alive."""
 
 
 class Readiness:
@@ -55,8 +60,13 @@ class Readiness:
 health_router = APIRouter(include_in_schema=False)
 
 
-@health_router.get("/healthz")
-async def alive() -> dict[str, str]:
+@health_router.get("/healthz", response_model=None)
+async def alive(request: Request) -> dict[str, str] | Response:
+    liveness: Liveness = request.app.state.liveness
+    stopped = liveness()
+    if stopped:
+        problem = Problem(NOT_ALIVE, f"stopped: {', '.join(sorted(stopped))}", stopped=stopped)
+        return problem.response(instance=request.url.path)
     return {"status": "ok"}
 
 

@@ -78,6 +78,7 @@ BAD_GATEWAY = _GENERIC[502]
 UPSTREAM_UNAVAILABLE = ProblemType(503, "upstream-unavailable", "Upstream unavailable")
 DEPENDENCY_UNAVAILABLE = ProblemType(503, "dependency-unavailable", "Dependency unavailable")
 NOT_READY = ProblemType(503, "not-ready", "Not ready")
+NOT_ALIVE = ProblemType(503, "not-alive", "Not alive")
 
 MALFORMED_BODY = (MALFORMED_JSON, PAYLOAD_TOO_LARGE, VALIDATION_ERROR)
 """What any route with a JSON body may answer before it runs."""

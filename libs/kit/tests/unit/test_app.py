@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from shopflow_kit import Database, create_app
+from shopflow_kit import PROBLEM_BASE, Database, create_app
 
 pytestmark = pytest.mark.unit
 
@@ -46,6 +46,52 @@ async def test_crashed_background_job_is_logged_and_makes_app_unready(settings, 
     assert "outbox-relay" in record.getMessage()
     assert record.exc_info is not None
     assert str(record.exc_info[1]) == "broker went away"
+
+
+async def test_a_job_stopped_for_good_fails_liveness_so_the_process_is_restarted(
+    settings, client_for
+):
+    relay_stopped, sweeper_stopped = asyncio.Event(), asyncio.Event()
+
+    async def relay() -> None:
+        try:
+            raise RuntimeError("broker went away")
+        finally:
+            relay_stopped.set()
+
+    async def consumer() -> None:
+        await asyncio.sleep(60)
+
+    async def sweeper() -> None:
+        sweeper_stopped.set()
+
+    jobs = {"outbox-relay": relay, "consumer": consumer, "sweeper": sweeper}
+    app = create_app(settings, title="jobs", background=jobs)
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        # A task is done in the same step that set its event, before this wakes up.
+        await relay_stopped.wait()
+        await sweeper_stopped.wait()
+        response = await client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == PROBLEM_BASE + "not-alive"
+    assert body["stopped"] == {
+        "outbox-relay": "crashed with RuntimeError: broker went away",
+        "sweeper": "returned",
+    }
+
+
+async def test_jobs_cancelled_by_shutdown_do_not_fail_liveness(settings):
+    async def consumer() -> None:
+        await asyncio.sleep(60)
+
+    app = create_app(settings, title="jobs", background={"consumer": consumer})
+    async with app.router.lifespan_context(app):
+        assert app.state.liveness() == {}
+
+    assert app.state.liveness() == {}
 
 
 async def test_shutdown_cancels_jobs_then_runs_hooks_then_disposes_database(settings):
