@@ -2,7 +2,8 @@
 
 A service's `migrations/env.py` is two lines, `run_migrations(context, metadata)`, and
 its revisions are dated (`2026-11-22-1200_create_products.py`). `upgrade()` is what
-`python -m shopflow_<service> migrate`, `make up` and the test fixtures call.
+`python -m shopflow_<service> migrate`, `make up` and the test fixtures call; several
+processes may call it at once on one database (each pod of a Deployment does).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+# The key of the transaction-scoped advisory lock a migration holds ("shop" in ASCII).
+MIGRATION_LOCK_KEY = 0x73686F70
 FILE_TEMPLATE = "%%(year)d-%%(month).2d-%%(day).2d-%%(hour).2d%%(minute).2d_%%(slug)s"
 
 
@@ -53,6 +56,9 @@ def run_migrations(context: Any, metadata: MetaData) -> None:
     def migrate(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=metadata, compare_type=True)
         with context.begin_transaction():
+            # Replicas migrating at once (Kubernetes init containers) take turns; the later
+            # ones then find the database at head and have nothing to do.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
             context.run_migrations()
 
     async def run() -> None:
