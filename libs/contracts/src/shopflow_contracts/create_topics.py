@@ -1,4 +1,5 @@
-"""`python -m shopflow_contracts.create_topics --partitions 3`: create every topic of the
+"""`python -m shopflow_contracts.create_topics --partitions 3 [--replication-factor 3
+--min-insync-replicas 2]`: create every topic of the
 catalogue that does not exist yet, on $SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS, under
 $SHOPFLOW_TOPIC_PREFIX (default `shopflow`). Idempotent, and waits for a booting broker:
 what the compose stack's `kafka-topics` job (and a Kubernetes Job) runs, in any image of
@@ -24,6 +25,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shopflow_contracts.create_topics")
     parser.add_argument("--partitions", type=int, required=True)
     parser.add_argument("--replication-factor", type=int, default=1)
+    parser.add_argument("--min-insync-replicas", type=int, default=None)
     parser.add_argument("--wait-seconds", type=float, default=120)
     args = parser.parse_args(argv)
     bootstrap = os.environ.get(BOOTSTRAP_ENV)
@@ -33,7 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         created = asyncio.run(
             ensure_topics(
-                bootstrap, topics, args.partitions, args.replication_factor, args.wait_seconds
+                bootstrap,
+                topics,
+                args.partitions,
+                args.replication_factor,
+                args.wait_seconds,
+                min_insync_replicas=args.min_insync_replicas,
             )
         )
     except KafkaError as error:

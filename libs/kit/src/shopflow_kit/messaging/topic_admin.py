@@ -21,10 +21,13 @@ async def ensure_topics(
     partitions: int,
     replication_factor: int = 1,
     wait_seconds: float = 60,
+    min_insync_replicas: int | None = None,
 ) -> list[str]:
     """Create those of `names` that do not exist yet; returns the ones it asked the broker
     to create (one created a moment ago may be asked for again: that is harmless)."""
     deadline = asyncio.get_running_loop().time() + wait_seconds
+    # How many replicas must have a write before acks=all succeeds (N-1 of N: one may be down).
+    config = {"min.insync.replicas": str(min_insync_replicas)} if min_insync_replicas else {}
     while True:
         admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=5000)
         try:
@@ -35,7 +38,10 @@ async def ensure_topics(
                 # Created meanwhile by another job is what we wanted anyway.
                 with suppress(TopicAlreadyExistsError):
                     await admin.create_topics(
-                        [NewTopic(n, partitions, replication_factor) for n in missing]
+                        [
+                            NewTopic(n, partitions, replication_factor, topic_configs=config)
+                            for n in missing
+                        ]
                     )
             return missing
         except KafkaConnectionError:
