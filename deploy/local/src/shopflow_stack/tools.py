@@ -69,6 +69,11 @@ class GoTool:
         result = _go(go, ["mod", "download", "-json", f"{self.module}@{self.version}"], None, {})
         return Path(json.loads(result)["Dir"])
 
+    def source_dir(self) -> Path:
+        """The tool's module as the module proxy serves it (downloaded if needed): its
+        data files (schemas, stage definitions) match the binary."""
+        return self.module_dir(_find_go())
+
 
 def catalogue() -> dict[str, GoTool]:
     tables = tomllib.loads(CATALOGUE.read_text())["tools"]
