@@ -14,9 +14,9 @@ TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/sh
 
 .PHONY: help
 help: ## List every target
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  Parameters: service=NAME (logs), order=ID (trace), topic=... replay=... (dlq), rate=... duration=... (load, bench), only=... (bench), record=... args=... (audit, load),"
-	@echo "              ARGS='...' (pytest), images=offline overlays=expose (images, compose-*)"
+	@echo "              ARGS='...' (pytest), images=offline overlays=expose (images, compose-*), cluster=kind|minikube (k8s-demo)"
 
 $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
 	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
@@ -122,6 +122,35 @@ compose-down: install ## Remove the compose stack's containers, networks and vol
 .PHONY: compose-stats
 compose-stats: install ## Memory of each container of the compose stack
 	$(DOCKER) stats
+# Kubernetes: the Helm charts (helm/) are checked by `make test` on this machine (lint,
+# schemas, policy, cross-check, installs on a real API server with kwok nodes); kind and
+# minikube run them on a laptop with Docker (deploy/kubernetes/cluster.sh, see helm/README.md).
+CLUSTER_SH = HELM=$(call go_tool,helm) PYTHON=$$($(UV) run --frozen python -c 'import sys; print(sys.executable)') deploy/kubernetes/cluster.sh
+cluster ?= kind
+
+.PHONY: helm-check
+helm-check: install ## The Helm charts alone: lint, schemas, policy, cross-check, API server installs
+	$(PYTEST) -m kubernetes helm $(ARGS)
+
+.PHONY: kind-up
+kind-up: install ## kind on a laptop: build and load the images, install the chart, say how to reach it
+	$(CLUSTER_SH) kind up
+
+.PHONY: kind-down
+kind-down: install ## Delete the kind cluster
+	$(CLUSTER_SH) kind down
+
+.PHONY: minikube-up
+minikube-up: install ## minikube on a laptop: the same, in the profile "shopflow"
+	$(CLUSTER_SH) minikube up
+
+.PHONY: minikube-down
+minikube-down: install ## Delete the minikube profile
+	$(CLUSTER_SH) minikube down
+
+.PHONY: k8s-demo
+k8s-demo: install ## Place the demo orders through the cluster's gateway (cluster=kind|minikube)
+	$(CLUSTER_SH) $(cluster) demo
 
 .PHONY: lint
 lint: install ## ruff (lint and format check), hadolint and shellcheck on the container files
