@@ -32,9 +32,12 @@ def test_the_service_monitors_and_external_infrastructure_are_valid_too(charts):
         "redis.enabled=false",
         "redis.url=redis://redis.example.com:6379/0",
         "order.database.url=postgresql+asyncpg://orders:secret@orders.db.example.com:5432/orders",
+        "global.tracing.endpoint=http://otel-collector.observability:4318",
     )
 
     assert "kind: ServiceMonitor" in rendered
+    assert 'OTEL_EXPORTER_OTLP_ENDPOINT: "http://otel-collector.observability:4318"' in rendered
+    assert "port: 4318" in rendered
     assert schema_errors(rendered) == []
     assert policy_findings(rendered) == []
 

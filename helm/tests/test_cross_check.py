@@ -21,9 +21,9 @@ VALUES = pytest.mark.parametrize(
     "values", ["", "values-multinode.yaml"], ids=["defaults", "multinode"]
 )
 COMPOSE_FILES = (
-    "deploy/compose/compose.yaml",
-    "deploy/compose/docker-compose.yaml",
+    "docker-compose.yml",
     "compose.yaml",
+    "deploy/docker/docker-compose.yml",
 )
 
 
@@ -53,7 +53,7 @@ def test_compose_runs_each_service_as_helm_and_the_local_stack_do(units, rendere
         pytest.skip(f"no compose file on this branch yet (looked for {', '.join(COMPOSE_FILES)})")
     compose = yaml.safe_load(Path(compose_file).read_text())
 
-    assert check_compose(compose, units) == []
+    assert check_compose(compose, units, load().environment()) == []
     helm_images = {
         container["image"]
         for obj in rendered_objects[""]

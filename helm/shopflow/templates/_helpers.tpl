@@ -27,3 +27,9 @@
 {{- required "redis.url is required when redis.enabled is false" .Values.redis.url -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The TCP port of the OTLP endpoint (its own, else the scheme's). */}}
+{{- define "shopflow.tracingPort" -}}
+{{- $url := urlParse .Values.global.tracing.endpoint -}}
+{{- regexFind "[0-9]+$" (regexFind ":[0-9]+$" $url.host) | default (ternary "443" "80" (eq $url.scheme "https")) -}}
+{{- end -}}

@@ -14,6 +14,7 @@ reader knows which file to fix. What is compared, per service:
 from __future__ import annotations
 
 import importlib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -200,14 +201,22 @@ def shared_env(objects: Iterable[Mapping[str, Any]], release: str) -> set[str]:
     return shared.get(f"{release}-env", set())
 
 
-def check_compose(compose: Mapping[str, Any], units: Mapping[str, Unit]) -> list[str]:
-    """Disagreements between a compose file and the services (and Helm's images)."""
+def check_compose(
+    compose: Mapping[str, Any], units: Mapping[str, Unit], stack_env: Iterable[str]
+) -> list[str]:
+    """Disagreements between a compose file and the services. Compose gives every service
+    one shared environment (as the local stack does): each name must be read by some
+    service or set by the local stack too, and each service must get every name it needs
+    (where it listens may come from the image)."""
     problems = []
     services = compose.get("services", {})
+    read = set().union(*(readers(unit) for unit in units.values())) | set(stack_env)
     by_unit = {
-        str(spec["image"]).split("/")[-1].split(":")[0]: (name, spec)
+        _image(spec).split("/")[-1].split(":")[0]: (name, spec)
         for name, spec in services.items()
-        if str(spec.get("image", "")).startswith("shopflow/")
+        if _image(spec).startswith("shopflow/")
+        and not spec.get("entrypoint")
+        and not spec.get("command")
     }
     for unit in units.values():
         if unit.name not in by_unit:
@@ -220,17 +229,28 @@ def check_compose(compose: Mapping[str, Any], units: Mapping[str, Unit]) -> list
             if isinstance(environment, Mapping)
             else {str(item).split("=", 1)[0] for item in environment}
         )
-        # Unprefixed SHOPFLOW_* variables are the shared ones: every service may get them.
-        own = {variable for variable in given if not variable.startswith("SHOPFLOW_")}
-        problems += _check_names(unit, own, given, f"compose {name}")
+        problems += [
+            f"compose {name}: sets {variable}, which no service reads"
+            for variable in sorted(given - read)
+            if not variable.startswith(STANDARD_PREFIXES)
+        ]
+        problems += [
+            f"compose {name}: does not set {variable}, which {unit.name} needs"
+            for variable in sorted(variables_required(unit.settings) - given)
+        ]
     return problems
+
+
+def _image(spec: Mapping[str, Any]) -> str:
+    """A service's image, `${VARIABLE:-default}` read as its default."""
+    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", str(spec.get("image", "")))
 
 
 def infra_images(compose: Mapping[str, Any]) -> dict[str, str]:
     """Compose's infrastructure images by what they are (postgres, kafka, redis)."""
     images = {}
     for spec in compose.get("services", {}).values():
-        image = str(spec.get("image", ""))
+        image = _image(spec)
         for kind in ("postgres", "kafka", "redis"):
             if kind in image.split(":")[0] and not image.startswith("shopflow/"):
                 images[kind] = image
