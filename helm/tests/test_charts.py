@@ -79,11 +79,20 @@ def test_a_multi_node_cluster_gets_three_brokers_and_spread_replicas(rendered_ob
     assert env["KAFKA_DEFAULT_REPLICATION_FACTOR"] == "3"
     assert env["KAFKA_MIN_INSYNC_REPLICAS"] == "2"
     assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].count("@") == 3
-    [config] = [
-        o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].endswith("-env")
+    [order] = [
+        o
+        for o in objects
+        if o["kind"] == "Deployment" and o["metadata"]["name"] == "shopflow-order"
     ]
-    assert config["data"]["SHOPFLOW_TOPIC_REPLICATION_FACTOR"] == "3"
-    assert config["data"]["SHOPFLOW_TOPIC_MIN_INSYNC_REPLICAS"] == "2"
+    [topics] = [c for c in _pod_spec(order)["initContainers"] if c["name"] == "topics"]
+    assert topics["command"][3:] == [
+        "--partitions",
+        "6",
+        "--replication-factor",
+        "3",
+        "--min-insync-replicas",
+        "2",
+    ]
 
     autoscalers = {
         o["spec"]["scaleTargetRef"]["name"]: o

@@ -57,7 +57,7 @@ def test_compose_runs_each_service_as_helm_and_the_local_stack_do(units, rendere
     helm_images = {
         container["image"]
         for obj in rendered_objects[""]
-        if obj["kind"] == "StatefulSet" or obj["metadata"]["name"].endswith("-redis")
+        if obj["kind"] in ("StatefulSet", "Deployment")
         for container in obj["spec"]["template"]["spec"]["containers"]
     }
     assert set(infra_images(compose).values()) <= helm_images

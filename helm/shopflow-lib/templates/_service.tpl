@@ -70,7 +70,9 @@ spec:
         # The topic catalogue (shopflow_contracts), created where missing, before the relay
         # and consumers start: a relay stalls on a missing topic.
         - name: topics
-          {{- include "shopflow.appContainer" (dict "root" $ "command" (list "python" "-m" "shopflow_contracts.create_topics")) | nindent 10 }}
+          {{- $topics := $g.topics }}
+          {{- $flags := list "--partitions" ($topics.partitions | toString) "--replication-factor" ($topics.replicationFactor | toString) "--min-insync-replicas" ($topics.minInsyncReplicas | toString) }}
+          {{- include "shopflow.appContainer" (dict "root" $ "command" (concat (list "python" "-m" "shopflow_contracts.create_topics") $flags)) | nindent 10 }}
         {{- end }}
         {{- if $v.database.enabled }}
         # Alembic, to the latest revision; replicas starting together take turns (an advisory lock).
