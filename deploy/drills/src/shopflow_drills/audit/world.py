@@ -156,7 +156,13 @@ async def snapshot(dsn: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def read_world(deployment: Deployment) -> World:
+    """Every database, one after the other. Notifications first: one is only sent once its
+    order is final, so an order read afterwards is final too, even if the shop is not
+    quiet yet (read the other way round, a moving shop shows told-before-decided)."""
     world = World()
+    async with snapshot(deployment.postgres_dsn("notification")) as notification_db:
+        rows = await notification_db.fetch("SELECT order_id, kind FROM notifications")
+        world.notifications = [Notification(str(r["order_id"]), r["kind"]) for r in rows]
     async with snapshot(deployment.postgres_dsn("order")) as order_db:
         await _read_orders(order_db, world)
         world.unpublished += await _unpublished(order_db, "order")
@@ -175,9 +181,6 @@ async def read_world(deployment: Deployment) -> World:
             " status = 'SUCCEEDED' AS succeeded, amount, amount_refunded, currency FROM charges"
         )
         world.charges = [Charge(*row) for row in rows]
-    async with snapshot(deployment.postgres_dsn("notification")) as notification_db:
-        rows = await notification_db.fetch("SELECT order_id, kind FROM notifications")
-        world.notifications = [Notification(str(r["order_id"]), r["kind"]) for r in rows]
     return world
 
 
