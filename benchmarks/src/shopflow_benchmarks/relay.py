@@ -31,15 +31,15 @@ from shopflow_drills.load import Percentiles
 from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.outbox import (
+    OUTBOX,
     OUTBOX_CHANNEL,
     add_to_outbox,
     outbox_row,
-    outbox_table,
 )
 from shopflow_kit.messaging.relay import OutboxRelay
 from shopflow_stack.stack import Stack
 
-OUTBOX = outbox_table(service_metadata())
+OUTBOX_TABLE = OUTBOX.declare(service_metadata())
 ORDERS = 10_000  # distinct keys: a backlog of 20,000 is two messages an order
 POLL_INTERVAL = 1.0  # the relay's default
 ALL_PUBLISHED = "NOT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)"
@@ -105,7 +105,7 @@ async def drain_rate(database: Database, backlog: list[Any]) -> float:
     (so the relays meet it whole, as after an outage) and announced as a commit is."""
     async with database.transaction() as session:
         for start in range(0, len(backlog), 5_000):
-            await session.execute(insert(OUTBOX), backlog[start : start + 5_000])
+            await session.execute(insert(OUTBOX_TABLE), backlog[start : start + 5_000])
         await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
     await until(database, ALL_PUBLISHED)
     [(seconds,)] = await query(
@@ -133,7 +133,7 @@ async def commit_to_published(
                 await add_to_outbox(session, topic=topic, key=key, envelope=envelope)
             else:
                 row = outbox_row(topic=topic, key=key, envelope=envelope)
-                await session.execute(insert(OUTBOX).values(row))
+                await session.execute(insert(OUTBOX_TABLE).values(row))
 
     began = time.monotonic()
     writes = []
@@ -162,7 +162,7 @@ async def fresh_outbox_and_topic(stack: Stack) -> AsyncIterator[tuple[Database, 
     database = Database(server.url(name), pool_size=10)
     try:
         async with database.engine.begin() as connection:
-            await connection.run_sync(OUTBOX.metadata.create_all)
+            await connection.run_sync(OUTBOX_TABLE.metadata.create_all)
         yield database, topic
     finally:
         await database.dispose()

@@ -7,9 +7,9 @@ import pytest
 from fastapi import FastAPI
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from pydantic_settings import SettingsConfigDict
-from span_recorder import recorded_spans
 
 from shopflow_kit import ServiceSettings
+from shopflow_testing.span_recorder import recorded_spans
 
 
 class KitTestSettings(ServiceSettings):

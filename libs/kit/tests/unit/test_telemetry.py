@@ -10,10 +10,10 @@ from fastapi import APIRouter
 from opentelemetry import context, trace
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanKind
-from span_recorder import named, sampled_context, traceparent
 
 from shopflow_kit import Upstream, create_app
 from shopflow_kit.telemetry import DEFAULT_SAMPLE_RATIO, sampler_from_environment
+from shopflow_testing.span_recorder import named, sampled_context, traceparent
 
 pytestmark = pytest.mark.unit
 

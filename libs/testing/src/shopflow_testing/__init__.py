@@ -5,5 +5,6 @@
 - `infra`: where those servers are: the local stack's processes, or containers;
 - `servers`: an app in process, with its lifespan, or served over real HTTP;
 - `stand_ins`: the other side of the bus, played by a test;
-- `sample_saga`: a saga shaped like place-order, for the saga engine's tests.
+- `sample_saga`: a saga shaped like place-order, for the saga engine's tests;
+- `span_recorder`: the spans the code under test finished, for the tracing tests.
 """

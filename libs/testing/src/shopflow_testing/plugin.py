@@ -18,8 +18,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from importlib.util import find_spec
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -30,6 +28,7 @@ from sqlalchemy import MetaData
 from shopflow_kit.db import Database
 from shopflow_kit.migrations import upgrade
 from shopflow_testing.infra import Infra, PostgresEndpoint, test_infra, unique_name
+from shopflow_testing.migrations import migrations_of
 
 pytest_plugins = ["shopflow_testing.kafka", "shopflow_testing.outages"]
 
@@ -73,15 +72,6 @@ def migrated_database(fresh_database: Callable[[str], str]) -> Callable[[str], s
         return url
 
     return create
-
-
-def migrations_of(service: str) -> Path:
-    """The migrations folder of a service's package: `payment-provider` →
-    `shopflow_payment_provider/migrations`."""
-    spec = find_spec(f"shopflow_{service.replace('-', '_')}")
-    if spec is None or spec.origin is None:
-        raise LookupError(f"no package shopflow_{service.replace('-', '_')} is installed")
-    return Path(spec.origin).parent / "migrations"
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from sqlalchemy import MetaData, func, select
 from shopflow_contracts.topics import Topics
 from shopflow_kit.db import Database
 from shopflow_kit.messaging.envelope import Envelope, Message, MessageTypes
+from shopflow_kit.messaging.outbox import OUTBOX
 
 
 class OrchestratorStandIn:
@@ -81,10 +82,10 @@ class OrchestratorStandIn:
         return [self._events.parse(envelope) for envelope in replied[:count]]
 
 
-async def outbox_drained(database: Database, metadata: MetaData) -> None:
+async def outbox_drained(database: Database) -> None:
     """Wait until the relay has published every outbox row: a reply left behind would be
     the next test's (same database) to publish, to topics deleted by then."""
-    outbox = metadata.tables["outbox"]
+    outbox = OUTBOX.declare(MetaData())
     unpublished = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
     async with asyncio.timeout(30):
         while True:

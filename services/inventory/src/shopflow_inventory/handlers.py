@@ -26,39 +26,40 @@ from shopflow_contracts.inventory import (
 from shopflow_contracts.topics import Topics
 from shopflow_inventory import domain, service
 from shopflow_inventory.domain import StockLine
-from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.consumer_dispatch import Handler
+from shopflow_kit.messaging import Envelope, MessageHandlers
 from shopflow_kit.messaging.wiring import reply
 
 
 class StockCommands:
-    """Handles the inventory commands, replying on the inventory events topic.
-
-    The consumer hands each handler the message type it is registered for, which the
-    first line of each asserts for the type checker.
-    """
+    """Handles the inventory commands, replying on the inventory events topic."""
 
     def __init__(self, topics: Topics) -> None:
         self._replies = topics.inventory_events
 
-    def handlers(self) -> dict[type[Message], Handler]:
-        return {ReserveStock: self.reserve, ReleaseStock: self.release, CommitStock: self.commit}
+    def handlers(self) -> MessageHandlers:
+        return (
+            MessageHandlers()
+            .add(ReserveStock, self.reserve)
+            .add(ReleaseStock, self.release)
+            .add(CommitStock, self.commit)
+        )
 
-    async def reserve(self, session: AsyncSession, message: Message, envelope: Envelope) -> None:
-        assert isinstance(message, ReserveStock)
-        lines = [StockLine(line.sku, line.quantity) for line in message.lines]
-        outcome = await service.reserve_stock(session, message.order_id, lines)
+    async def reserve(
+        self, session: AsyncSession, command: ReserveStock, envelope: Envelope
+    ) -> None:
+        lines = [StockLine(line.sku, line.quantity) for line in command.lines]
+        outcome = await service.reserve_stock(session, command.order_id, lines)
         await reply(session, self._replies, reservation_event(outcome), to=envelope)
 
-    async def release(self, session: AsyncSession, message: Message, envelope: Envelope) -> None:
-        assert isinstance(message, ReleaseStock)
-        await service.release_stock(session, message.order_id)
-        await reply(session, self._replies, StockReleased(order_id=message.order_id), to=envelope)
+    async def release(
+        self, session: AsyncSession, command: ReleaseStock, envelope: Envelope
+    ) -> None:
+        await service.release_stock(session, command.order_id)
+        await reply(session, self._replies, StockReleased(order_id=command.order_id), to=envelope)
 
-    async def commit(self, session: AsyncSession, message: Message, envelope: Envelope) -> None:
-        assert isinstance(message, CommitStock)
-        await service.commit_stock(session, message.order_id)
-        await reply(session, self._replies, StockCommitted(order_id=message.order_id), to=envelope)
+    async def commit(self, session: AsyncSession, command: CommitStock, envelope: Envelope) -> None:
+        await service.commit_stock(session, command.order_id)
+        await reply(session, self._replies, StockCommitted(order_id=command.order_id), to=envelope)
 
 
 def reservation_event(outcome: domain.ReservationOutcome) -> StockReserved | StockRejected:

@@ -13,7 +13,7 @@ from sqlalchemy import ARRAY, CheckConstraint, DateTime, Enum, ForeignKey, Strin
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shopflow_kit import service_metadata
-from shopflow_kit.messaging.wiring import metadata_tables
+from shopflow_kit.messaging import INBOX, OUTBOX
 
 
 class Base(DeclarativeBase):
@@ -21,7 +21,8 @@ class Base(DeclarativeBase):
 
 
 # The outbox (replies waiting for the relay) and the inbox (commands already handled).
-metadata_tables(Base.metadata)
+OUTBOX.declare(Base.metadata)
+INBOX.declare(Base.metadata)
 
 
 class ReservationStatus(enum.StrEnum):

@@ -18,7 +18,7 @@ async def saga(infra, bus_topics, client, database):
     servers = infra.kafka_bootstrap_servers
     async with OrchestratorStandIn.connected(servers, bus_topics, "inventory", EVENTS) as stand_in:
         yield stand_in
-    await outbox_drained(database, Base.metadata)
+    await outbox_drained(database)
 
 
 @pytest.fixture

@@ -4,17 +4,20 @@ The consumer runs each handler in the transaction that records the event in the 
 so a redelivered event is skipped; the notifications' unique constraint backs that up.
 """
 
+from typing import assert_never
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_contracts.order import OrderCancelled, OrderConfirmed
-from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.consumer_dispatch import Handler
+from shopflow_kit.messaging import Envelope, MessageHandlers
 from shopflow_notification.domain import OrderOutcome
 from shopflow_notification.models import NotificationKind
 from shopflow_notification.service import notify
 
+OrderEnded = OrderConfirmed | OrderCancelled
 
-def outcome_of(event: Message) -> OrderOutcome:
+
+def outcome_of(event: OrderEnded) -> OrderOutcome:
     """What an order event tells the customer."""
     match event:
         case OrderConfirmed():
@@ -32,14 +35,12 @@ def outcome_of(event: Message) -> OrderOutcome:
                 NotificationKind.ORDER_CANCELLED,
                 reason=event.reason,
             )
-    raise TypeError(f"{event.TYPE} is not an order's outcome")
+        case _:
+            assert_never(event)
 
 
-async def on_order_ended(session: AsyncSession, event: Message, envelope: Envelope) -> None:
+async def on_order_ended(session: AsyncSession, event: OrderEnded, envelope: Envelope) -> None:
     await notify(session, outcome_of(event))
 
 
-HANDLERS: dict[type[Message], Handler] = {
-    OrderConfirmed: on_order_ended,
-    OrderCancelled: on_order_ended,
-}
+HANDLERS = MessageHandlers().add(OrderConfirmed, on_order_ended).add(OrderCancelled, on_order_ended)

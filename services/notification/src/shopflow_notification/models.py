@@ -8,14 +8,14 @@ from sqlalchemy import DateTime, Enum, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopflow_kit import service_metadata
-from shopflow_kit.messaging.wiring import metadata_tables
+from shopflow_kit.messaging import INBOX
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
 
 
-metadata_tables(Base.metadata, outbox=False)  # `processed_messages` only: it publishes nothing
+INBOX.declare(Base.metadata)  # `processed_messages`; no outbox: it publishes nothing
 
 
 class NotificationKind(enum.StrEnum):

@@ -18,16 +18,20 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shopflow_kit import service_metadata
-from shopflow_kit.messaging.wiring import metadata_tables
-from shopflow_kit.saga import saga_tables
+from shopflow_kit.messaging import INBOX, OUTBOX
+from shopflow_kit.saga import SAGA_HISTORY, SAGAS
 
 
 class Base(DeclarativeBase):
     metadata = service_metadata()
 
 
-saga_tables(Base.metadata)  # `sagas` and `saga_history`: one saga per order, keyed by its id
-metadata_tables(Base.metadata)  # `outbox` for the commands and events, `processed_messages`
+# One saga per order, keyed by its id, with its history; the outbox for the saga's commands
+# and the order's events; the inbox (`processed_messages`) for the replies.
+SAGAS.declare(Base.metadata)
+SAGA_HISTORY.declare(Base.metadata)
+OUTBOX.declare(Base.metadata)
+INBOX.declare(Base.metadata)
 
 
 class OrderStatus(enum.StrEnum):

@@ -7,9 +7,7 @@ the order's new status and the event that tells the world commit together or not
 
 import logging
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,10 +16,10 @@ from shopflow_contracts.order import OrderCancelled, OrderConfirmed
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.outbox import add_to_outbox
 from shopflow_kit.messaging.wiring import publish
-from shopflow_kit.saga import CancelRefusedError, Decision, Saga, SagaStore
+from shopflow_kit.saga import CancelRefusedError, Decision, Saga, SagaEvent, SagaStore
 from shopflow_order import repository
 from shopflow_order.models import Base, CancellationReason, Order, OrderStatus
-from shopflow_order.saga import place_order_saga, saga_data
+from shopflow_order.saga import PlaceOrderData, place_order_saga
 from shopflow_order.settings import OrderSettings
 
 logger = logging.getLogger(__name__)
@@ -42,7 +40,7 @@ class Orchestrator:
         )
 
     async def start(self, session: AsyncSession, order: Order) -> None:
-        await self.store.start(session, order.id, saga_data(order), _now())
+        await self.store.start(session, order.id, PlaceOrderData.of(order), _now())
 
     async def on_reply(self, session: AsyncSession, reply: Message, envelope: Envelope) -> None:
         decision = await self.store.on_reply(session, reply, envelope, _now())
@@ -71,8 +69,8 @@ class Orchestrator:
             return False
         return True
 
-    async def history(self, session: AsyncSession, order_id: uuid.UUID) -> Sequence[Any]:
-        """The saga's steps as rows of (at, step, event), oldest first."""
+    async def history(self, session: AsyncSession, order_id: uuid.UUID) -> list[SagaEvent]:
+        """What happened to the order's saga, oldest first."""
         return await self.store.history(session, order_id)
 
     async def _settle(

@@ -2,17 +2,21 @@
 
 The first two steps can be undone (release the stock, refund the payment); committing
 the stock cannot, so once the payment is charged the order is confirmed and the saga
-only finishes its work. The saga's data is what its commands need, stored as JSON.
+only finishes its work. The saga's data is what its commands need (`PlaceOrderData`),
+stored as JSON with the saga.
 """
 
+import uuid
 from datetime import timedelta
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from shopflow_contracts.inventory import (
     CommitStock,
     ReleaseStock,
     ReserveStock,
     StockCommitted,
+    StockLine,
     StockRejected,
     StockReleased,
     StockReserved,
@@ -29,18 +33,46 @@ from shopflow_kit.saga import Compensation, SagaDefinition, Step
 from shopflow_order.models import CancellationReason, Order
 
 
-def place_order_saga(topics: Topics, step_deadline: timedelta, max_attempts: int) -> SagaDefinition:
+class PlaceOrderData(BaseModel):
+    """What the saga's commands say about the order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    order_id: uuid.UUID
+    customer_id: str
+    lines: tuple[StockLine, ...]
+    total: int  # minor units of `currency`
+    currency: str
+    payment_method: str
+
+    @classmethod
+    def of(cls, order: Order) -> "PlaceOrderData":
+        lines = tuple(StockLine(sku=line.sku, quantity=line.quantity) for line in order.lines)
+        return cls(
+            order_id=order.id,
+            customer_id=order.customer_id,
+            lines=lines,
+            total=order.total,
+            currency=order.currency,
+            payment_method=order.payment_method,
+        )
+
+
+def place_order_saga(
+    topics: Topics, step_deadline: timedelta, max_attempts: int
+) -> SagaDefinition[PlaceOrderData]:
     return SagaDefinition(
         name="place-order",
+        data=PlaceOrderData,
         steps=(
             Step(
                 "reserve_stock",
-                send=lambda data: ReserveStock(order_id=data["order_id"], lines=data["lines"]),
+                send=lambda data: ReserveStock(order_id=data.order_id, lines=data.lines),
                 to=topics.inventory_commands,
                 succeeded=StockReserved,
                 failed={StockRejected: CancellationReason.OUT_OF_STOCK},
                 compensation=Compensation(
-                    send=lambda data: ReleaseStock(order_id=data["order_id"]),
+                    send=lambda data: ReleaseStock(order_id=data.order_id),
                     to=topics.inventory_commands,
                     done_when=StockReleased,
                 ),
@@ -48,16 +80,16 @@ def place_order_saga(topics: Topics, step_deadline: timedelta, max_attempts: int
             Step(
                 "charge_payment",
                 send=lambda data: ChargePayment(
-                    order_id=data["order_id"],
-                    amount=data["total"],
-                    currency=data["currency"],
-                    payment_method=data["payment_method"],
+                    order_id=data.order_id,
+                    amount=data.total,
+                    currency=data.currency,
+                    payment_method=data.payment_method,
                 ),
                 to=topics.payment_commands,
                 succeeded=PaymentCharged,
                 failed={PaymentDeclined: CancellationReason.PAYMENT_DECLINED},
                 compensation=Compensation(
-                    send=lambda data: RefundPayment(order_id=data["order_id"]),
+                    send=lambda data: RefundPayment(order_id=data.order_id),
                     to=topics.payment_commands,
                     done_when=PaymentRefunded,
                 ),
@@ -65,7 +97,7 @@ def place_order_saga(topics: Topics, step_deadline: timedelta, max_attempts: int
             # The point of no return: the customer has paid, so this is sent until it is done.
             Step(
                 "commit_stock",
-                send=lambda data: CommitStock(order_id=data["order_id"]),
+                send=lambda data: CommitStock(order_id=data.order_id),
                 to=topics.inventory_commands,
                 succeeded=StockCommitted,
             ),
@@ -75,15 +107,3 @@ def place_order_saga(topics: Topics, step_deadline: timedelta, max_attempts: int
         timeout_reason=CancellationReason.TIMED_OUT,
         cancel_reason=CancellationReason.CANCELLED_BY_CUSTOMER,
     )
-
-
-def saga_data(order: Order) -> dict[str, Any]:
-    """What the saga's commands say about `order`, in JSON's types."""
-    return {
-        "order_id": str(order.id),
-        "customer_id": order.customer_id,
-        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in order.lines],
-        "total": order.total,
-        "currency": order.currency,
-        "payment_method": order.payment_method,
-    }

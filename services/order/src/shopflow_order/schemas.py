@@ -6,10 +6,11 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from shopflow_kit.saga import SagaEvent
 from shopflow_order.models import CancellationReason, Order, OrderStatus
 
 # Inventory's sku format: anything else could never name a product.
@@ -98,9 +99,9 @@ class OrderDetails(OrderRead):
     saga: list[SagaEventRead] = Field(description="Oldest first.")
 
     @classmethod
-    def of(cls, order: Order, history: Sequence[Any]) -> "OrderDetails":
+    def of(cls, order: Order, history: Sequence[SagaEvent]) -> "OrderDetails":
         summary = OrderRead.model_validate(order)
-        return cls(**dict(summary), saga=[SagaEventRead.model_validate(row) for row in history])
+        return cls(**dict(summary), saga=[SagaEventRead.model_validate(event) for event in history])
 
 
 class OrderPage(BaseModel):

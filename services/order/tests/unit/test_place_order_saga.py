@@ -1,6 +1,5 @@
 """The place-order saga's definition: its steps, the replies each awaits, how each is undone."""
 
-import json
 import uuid
 from datetime import timedelta
 
@@ -25,7 +24,7 @@ from shopflow_contracts.payment import (
 )
 from shopflow_contracts.topics import Topics
 from shopflow_order.models import Order, OrderLine, OrderStatus
-from shopflow_order.saga import place_order_saga, saga_data
+from shopflow_order.saga import PlaceOrderData, place_order_saga
 
 pytestmark = pytest.mark.unit
 
@@ -52,7 +51,7 @@ def data():
             OrderLine(sku="TEA-7", name="Tea", quantity=1, unit_price=500, line_total=500),
         ],
     )
-    return saga_data(order)
+    return PlaceOrderData.of(order)
 
 
 def test_the_steps_reserve_then_charge_then_commit(definition):
@@ -129,6 +128,9 @@ def test_the_consumer_takes_every_reply_of_inventory_and_payment(definition):
     }
 
 
-def test_the_saga_data_survives_its_json_column(data):
-    assert json.loads(json.dumps(data)) == data
-    assert data["customer_id"] == "alice"
+def test_the_saga_data_survives_its_json_column(definition, data):
+    stored = data.model_dump(mode="json")
+
+    assert definition.data.model_validate(stored) == data
+    assert stored["order_id"] == str(ORDER_ID)
+    assert stored["lines"] == [{"sku": "MUG-1", "quantity": 2}, {"sku": "TEA-7", "quantity": 1}]

@@ -25,8 +25,7 @@ from shopflow_contracts.payment import (
     RefundPayment,
 )
 from shopflow_contracts.topics import Topics
-from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.consumer_dispatch import Handler
+from shopflow_kit.messaging import Envelope, MessageHandlers
 from shopflow_kit.messaging.consumer_retry import TransientError
 from shopflow_kit.messaging.wiring import reply
 from shopflow_kit.upstream import UpstreamUnavailable
@@ -40,33 +39,34 @@ CANCELLED = "cancelled"
 
 class PaymentCommands:
     """Handles the payment commands with the app's provider client, replying on the payment
-    events topic. The consumer hands each handler the message type it is registered for,
-    which the first line of each asserts for the type checker."""
+    events topic."""
 
     def __init__(self, provider: PaymentProvider, topics: Topics) -> None:
         self._provider = provider
         self._replies = topics.payment_events
 
-    def handlers(self) -> dict[type[Message], Handler]:
-        return {ChargePayment: self.charge, RefundPayment: self.refund}
+    def handlers(self) -> MessageHandlers:
+        return MessageHandlers().add(ChargePayment, self.charge).add(RefundPayment, self.refund)
 
-    async def charge(self, session: AsyncSession, message: Message, envelope: Envelope) -> None:
-        assert isinstance(message, ChargePayment)
+    async def charge(
+        self, session: AsyncSession, command: ChargePayment, envelope: Envelope
+    ) -> None:
         with _retried_while_unavailable():
             payment = await charge_payment(
                 session,
                 self._provider,
-                order_id=message.order_id,
-                amount=message.amount,
-                currency=message.currency,
-                payment_method=message.payment_method,
+                order_id=command.order_id,
+                amount=command.amount,
+                currency=command.currency,
+                payment_method=command.payment_method,
             )
         await reply(session, self._replies, charge_event(payment), to=envelope)
 
-    async def refund(self, session: AsyncSession, message: Message, envelope: Envelope) -> None:
-        assert isinstance(message, RefundPayment)
+    async def refund(
+        self, session: AsyncSession, command: RefundPayment, envelope: Envelope
+    ) -> None:
         with _retried_while_unavailable():
-            payment = await refund_payment(session, self._provider, message.order_id)
+            payment = await refund_payment(session, self._provider, command.order_id)
         await reply(session, self._replies, refund_event(payment), to=envelope)
 
 

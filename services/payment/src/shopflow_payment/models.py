@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, DateTime, Enum, String, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopflow_kit import service_metadata
-from shopflow_kit.messaging.wiring import metadata_tables
+from shopflow_kit.messaging import INBOX, OUTBOX
 
 
 class Base(DeclarativeBase):
@@ -16,7 +16,8 @@ class Base(DeclarativeBase):
 
 
 # The outbox (replies waiting for the relay) and the inbox (commands already handled).
-metadata_tables(Base.metadata)
+OUTBOX.declare(Base.metadata)
+INBOX.declare(Base.metadata)
 
 
 class PaymentStatus(enum.StrEnum):

@@ -4,7 +4,6 @@ A service joins the bus with `wiring.messaging_jobs(...)`; see docs/messaging.md
 """
 
 from shopflow_kit.messaging.consumer import MessageConsumer
-from shopflow_kit.messaging.consumer_dispatch import Handler
 from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy, TransientError
 from shopflow_kit.messaging.envelope import (
     Envelope,
@@ -13,25 +12,28 @@ from shopflow_kit.messaging.envelope import (
     MessageTypes,
     UnknownMessageTypeError,
 )
-from shopflow_kit.messaging.outbox import add_to_outbox, outbox_table
+from shopflow_kit.messaging.handlers import Handler, MessageHandlers
+from shopflow_kit.messaging.inbox import INBOX
+from shopflow_kit.messaging.outbox import OUTBOX, add_to_outbox
 from shopflow_kit.messaging.relay import OutboxRelay
-from shopflow_kit.messaging.wiring import messaging_jobs, metadata_tables, publish, reply
+from shopflow_kit.messaging.wiring import messaging_jobs, publish, reply
 
 __all__ = [
+    "INBOX",
+    "OUTBOX",
     "ConsumerRetryPolicy",
     "Envelope",
     "Handler",
     "MalformedMessageError",
     "Message",
     "MessageConsumer",
+    "MessageHandlers",
     "MessageTypes",
     "OutboxRelay",
     "TransientError",
     "UnknownMessageTypeError",
     "add_to_outbox",
     "messaging_jobs",
-    "metadata_tables",
-    "outbox_table",
     "publish",
     "reply",
 ]

@@ -10,17 +10,19 @@ that cannot be handled goes to `<topic>.dlq`, and its partition moves on.
     consumer = MessageConsumer(
         database,
         settings.kafka_bootstrap_servers,
-        group_id=settings.topics.group("inventory"),
-        topics=[settings.topics.inventory_commands],
-        handlers={ReserveStock: reserve_stock, ReleaseStock: release_stock},
+        group_id=group,
+        topics=[commands_topic],
+        handlers=MessageHandlers().add(ReserveStock, reserve).add(ReleaseStock, release),
         registry=metrics.registry,
     )
     app = create_app(settings, ..., metrics=metrics, background={"consumer": consumer.run})
+
+(`wiring.messaging_jobs` builds it, with the outbox relay, in one call.)
 """
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -28,12 +30,12 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from prometheus_client import CollectorRegistry
 
 from shopflow_kit.db import Database
-from shopflow_kit.messaging.consumer_dispatch import Dispatcher, Handler
+from shopflow_kit.messaging.consumer_dispatch import Dispatcher
 from shopflow_kit.messaging.consumer_handover import Handover
 from shopflow_kit.messaging.consumer_metrics import ConsumerMetrics
 from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
 from shopflow_kit.messaging.dead_letters import MissingTopicError, dead_letter_topic
-from shopflow_kit.messaging.envelope import Message
+from shopflow_kit.messaging.handlers import MessageHandlers
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class MessageConsumer:
         *,
         group_id: str,
         topics: Iterable[str],
-        handlers: Mapping[type[Message], Handler],
+        handlers: MessageHandlers,
         retry: ConsumerRetryPolicy | None = None,
         registry: CollectorRegistry | None = None,
     ) -> None:
@@ -58,7 +60,7 @@ class MessageConsumer:
         self.topics = tuple(topics)
         self._database = database
         self._bootstrap_servers = bootstrap_servers
-        self._handlers = dict(handlers)
+        self._handlers = handlers
         self._retry = retry or ConsumerRetryPolicy()
         self._metrics = ConsumerMetrics(registry or CollectorRegistry())
 

@@ -10,12 +10,11 @@ one of those outcomes, so its partition always moves on.
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit.db import Database
 from shopflow_kit.logging import log_context
@@ -29,16 +28,11 @@ from shopflow_kit.messaging.envelope import (
     MessageTypes,
     UnknownMessageTypeError,
 )
+from shopflow_kit.messaging.handlers import MessageHandlers
 from shopflow_kit.messaging.inbox import record_processed
 from shopflow_kit.messaging.tracing import process_span
 
 logger = logging.getLogger(__name__)
-
-Handler = Callable[[AsyncSession, Message, Envelope], Awaitable[None]]
-"""Handles one message in the transaction that records it in the inbox; raising rolls both back.
-
-Messages it writes to the outbox through the session commit with its effects, atomically.
-"""
 
 UNREADABLE = "unreadable"  # the type label of a record that is not an envelope at all
 
@@ -56,15 +50,15 @@ class Dispatcher:
         self,
         database: Database,
         consumer_group: str,
-        handlers: Mapping[type[Message], Handler],
+        handlers: MessageHandlers,
         retry: ConsumerRetryPolicy,
         dead_letters: AIOKafkaProducer,
         metrics: ConsumerMetrics,
     ) -> None:
         self._database = database
         self._consumer_group = consumer_group
-        self._handlers = dict(handlers)
-        self._types = MessageTypes(handlers)
+        self._handlers = handlers
+        self._types = MessageTypes(handlers.message_types)
         self._retry = retry
         self._dead_letters = dead_letters
         self._metrics = metrics
@@ -116,7 +110,7 @@ class Dispatcher:
             if not recorded:
                 logger.info("skipped %s: handled before", envelope.type)
                 return Outcome.DUPLICATE
-            await self._handlers[type(message)](session, message, envelope)
+            await self._handlers.handle(session, message, envelope)
         logger.info("handled %s", envelope.type)
         return Outcome.HANDLED
 

@@ -5,26 +5,25 @@ offset commit hands the same message over again. So the consumer records each me
 id in `processed_messages`, in the same transaction as the handler's effects: both
 commit or neither does, and an id already there means "done before": skip the handler.
 
-A service adds the table to its own metadata, so its migrations create it:
+A service declares the table in its own metadata and creates it in a migration (a kit
+table in versions, see `shopflow_kit.schema`):
 
-    processed_messages_table(Base.metadata)
+    INBOX.declare(Base.metadata)        # models.py
+    INBOX.migrate(0, 1)                 # the migration's upgrade(); migrate(1, 0) undoes it
 """
 
 from aiokafka import ConsumerRecord
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Table, Text, Uuid, func
+from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.schema import SchemaItem
 
 from shopflow_kit.messaging.envelope import Envelope
+from shopflow_kit.schema import VersionedTable
 
 
-def processed_messages_table(metadata: MetaData) -> Table:
-    """Declare the `processed_messages` table in a service's `metadata` (again: the same table)."""
-    if "processed_messages" in metadata.tables:
-        return metadata.tables["processed_messages"]
-    return Table(
-        "processed_messages",
-        metadata,
+def _version_1() -> list[SchemaItem]:
+    return [
         Column("message_id", Uuid, primary_key=True),
         Column("message_type", Text, nullable=False),
         Column("consumer_group", Text, nullable=False),
@@ -33,10 +32,13 @@ def processed_messages_table(metadata: MetaData) -> Table:
         Column("kafka_partition", Integer, nullable=False),
         Column("kafka_offset", BigInteger, nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
+    ]
 
 
-_PROCESSED_MESSAGES = processed_messages_table(MetaData())  # for statements: no service metadata
+INBOX = VersionedTable("processed_messages", _version_1)
+"""The inbox of a service, in versions: its models declare it, its migrations create it."""
+
+_PROCESSED_MESSAGES = INBOX.declare(MetaData())  # for statements: no service metadata
 
 
 async def record_processed(

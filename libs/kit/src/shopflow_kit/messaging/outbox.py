@@ -1,8 +1,10 @@
 """The transactional outbox: messages committed in the same transaction as the change they announce.
 
-A service adds the `outbox` table to its own metadata, so its migrations create it:
+A service declares the `outbox` table in its own metadata and creates it in a migration
+(a kit table in versions, see `shopflow_kit.schema`):
 
-    outbox = outbox_table(Base.metadata)
+    OUTBOX.declare(Base.metadata)       # models.py
+    OUTBOX.migrate(0, 1)                # the migration's upgrade(); migrate(1, 0) undoes it
 
 and calls `add_to_outbox` inside the transaction that changes its state. Nothing is sent
 then: `OutboxRelay` publishes the row once the transaction has committed, and a rollback
@@ -19,7 +21,6 @@ from sqlalchemy import (
     Identity,
     Index,
     MetaData,
-    Table,
     Text,
     Uuid,
     func,
@@ -28,8 +29,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.schema import SchemaItem
 
 from shopflow_kit.messaging.envelope import Envelope
+from shopflow_kit.schema import VersionedTable
 
 OUTBOX_CHANNEL = "shopflow_outbox"
 """The channel `add_to_outbox` notifies: PostgreSQL delivers it on commit, waking the relays."""
@@ -42,13 +45,8 @@ class EnvelopeTooLargeError(ValueError):
     """An envelope Kafka would refuse: it is refused here, before it can block its key."""
 
 
-def outbox_table(metadata: MetaData) -> Table:
-    """Declare the `outbox` table in a service's `metadata` (again: the same table)."""
-    if "outbox" in metadata.tables:
-        return metadata.tables["outbox"]
-    return Table(
-        "outbox",
-        metadata,
+def _version_1() -> list[SchemaItem]:
+    return [
         Column("id", Uuid, primary_key=True),  # the message id: consumers deduplicate on it
         # Commit order of causally ordered writes; the relay publishes each key in this order.
         Column("seq", BigInteger, Identity(always=True), nullable=False),
@@ -76,10 +74,13 @@ def outbox_table(metadata: MetaData) -> Table:
             "published_at",
             postgresql_where=text("published_at IS NOT NULL"),
         ),
-    )
+    ]
 
 
-_OUTBOX = outbox_table(MetaData())  # the same table, for statements that need no service metadata
+OUTBOX = VersionedTable("outbox", _version_1)
+"""The outbox of a service, in versions: its models declare it, its migrations create it."""
+
+_OUTBOX = OUTBOX.declare(MetaData())  # the same table, for statements that need no service metadata
 
 
 def outbox_row(*, topic: str, key: str, envelope: Envelope) -> dict[str, Any]:

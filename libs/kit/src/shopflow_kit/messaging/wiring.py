@@ -1,6 +1,5 @@
 """A service on the bus in one call, and the one way to put a message on it.
 
-    metadata_tables(Base.metadata)              # outbox + processed_messages, for migrations
     jobs = messaging_jobs(database, settings, group_id=..., handlers=handlers,
                           consumes=[commands_topic], registry=metrics.registry)
     app = create_app(settings, ..., background=jobs)
@@ -14,27 +13,17 @@ from collections.abc import Iterable, Mapping
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
-from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit.background import BackgroundJob
 from shopflow_kit.db import Database
 from shopflow_kit.dependencies import KAFKA
 from shopflow_kit.messaging.consumer import MessageConsumer
-from shopflow_kit.messaging.consumer_dispatch import Handler
 from shopflow_kit.messaging.envelope import Envelope, Message
-from shopflow_kit.messaging.inbox import processed_messages_table
-from shopflow_kit.messaging.outbox import add_to_outbox, outbox_table
+from shopflow_kit.messaging.handlers import MessageHandlers
+from shopflow_kit.messaging.outbox import add_to_outbox
 from shopflow_kit.messaging.relay import OutboxRelay
 from shopflow_kit.settings import MessagingSettings
-
-
-def metadata_tables(metadata: MetaData, *, outbox: bool = True, inbox: bool = True) -> None:
-    """Add the messaging tables a service needs to its own metadata."""
-    if outbox:
-        outbox_table(metadata)
-    if inbox:
-        processed_messages_table(metadata)
 
 
 async def publish(
@@ -84,7 +73,7 @@ def messaging_jobs(
     *,
     group_id: str,
     registry: CollectorRegistry,
-    handlers: Mapping[type[Message], Handler] | None = None,
+    handlers: MessageHandlers | None = None,
     consumes: Iterable[str] = (),
     publishes: bool = True,
 ) -> BusJobs:

@@ -3,6 +3,11 @@
 A step with a compensation can be undone; a step without one is retried until it
 succeeds. The saga commits (cannot be cancelled any more) when it reaches its first
 step that cannot be undone: everything after that point only finishes the work.
+
+A definition is generic over its data, a Pydantic model: what its commands need to know,
+stored as JSON with the saga and read back as that model. Each command is made from it
+(`send=lambda data: ReserveStock(order_id=data.order_id, lines=data.lines)`), so a
+misspelt field fails type checking, not a saga in production.
 """
 
 from __future__ import annotations
@@ -10,35 +15,37 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
 
 from shopflow_kit.messaging import Message
 
-SagaData = Mapping[str, Any]
-CommandFactory = Callable[[SagaData], Message]
+D = TypeVar("D", bound=BaseModel)
 
 
 @dataclass(frozen=True)
-class Compensation:
-    send: CommandFactory
+class Compensation(Generic[D]):
+    send: Callable[[D], Message]
     to: str  # topic
     done_when: type[Message]  # the reply that says it is undone
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(Generic[D]):
     name: str
-    send: CommandFactory
+    send: Callable[[D], Message]
     to: str  # topic
     succeeded: type[Message]
     failed: Mapping[type[Message], str] = field(default_factory=dict)  # reply → reason
-    compensation: Compensation | None = None
+    compensation: Compensation[D] | None = None
 
 
 @dataclass(frozen=True)
-class SagaDefinition:
+class SagaDefinition(Generic[D]):
     name: str
-    steps: tuple[Step, ...]
+    data: type[D]  # the model of the saga's data
+    steps: tuple[Step[D], ...]
     step_deadline: timedelta = timedelta(seconds=10)
     max_attempts: int = 3  # sends of one command before the saga gives up on the step
     timeout_reason: str = "timed_out"

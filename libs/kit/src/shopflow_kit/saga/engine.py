@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Generic
 
 from shopflow_kit.messaging import Message
-from shopflow_kit.saga.definition import SagaData, SagaDefinition
+from shopflow_kit.saga.definition import D, SagaDefinition
 
 MAX_BACKOFF_FACTOR = 6  # deadlines grow with each resend, up to this many step deadlines
 
@@ -60,14 +61,14 @@ class CancelRefusedError(Exception):
     """The saga is past its point of no return (or done)."""
 
 
-class Saga:
-    def __init__(self, definition: SagaDefinition) -> None:
+class Saga(Generic[D]):
+    def __init__(self, definition: SagaDefinition[D]) -> None:
         self.definition = definition
 
-    def start(self, data: SagaData, now: datetime) -> Decision:
+    def start(self, data: D, now: datetime) -> Decision:
         return self._do_step(0, SagaStatus.RUNNING, data, now)
 
-    def on_reply(self, state: SagaState, data: SagaData, reply: Message, now: datetime) -> Decision:
+    def on_reply(self, state: SagaState, data: D, reply: Message, now: datetime) -> Decision:
         if reply.TYPE not in state.awaiting:
             return Decision(state)  # late, duplicate or unrelated: nothing to do
         if state.status is SagaStatus.COMPENSATING:
@@ -80,7 +81,7 @@ class Saga:
         reason = step.failed[type(reply)]
         return self._compensate(state, data, now, up_to=state.step - 1, reason=reason, note=reply)
 
-    def on_deadline(self, state: SagaState, data: SagaData, now: datetime) -> Decision:
+    def on_deadline(self, state: SagaState, data: D, now: datetime) -> Decision:
         if state.finished or state.deadline_at is None or now < state.deadline_at:
             return Decision(state)
         if state.status is SagaStatus.COMPENSATING:
@@ -111,7 +112,7 @@ class Saga:
             replace(state, cancel_requested=True), history=((step, "cancel requested"),)
         )
 
-    def _advance(self, state: SagaState, data: SagaData, now: datetime, reply: Message) -> Decision:
+    def _advance(self, state: SagaState, data: D, now: datetime, reply: Message) -> Decision:
         steps = self.definition.steps
         done = (steps[state.step].name, f"{reply.TYPE}")
         following = state.step + 1
@@ -126,7 +127,7 @@ class Saga:
         decision = self._do_step(following, status, data, now)
         return replace(decision, history=(done, *decision.history), committed=commits)
 
-    def _do_step(self, index: int, status: SagaStatus, data: SagaData, now: datetime) -> Decision:
+    def _do_step(self, index: int, status: SagaStatus, data: D, now: datetime) -> Decision:
         step = self.definition.steps[index]
         message = step.send(data)
         awaiting = frozenset(reply.TYPE for reply in (step.succeeded, *step.failed))
@@ -140,7 +141,7 @@ class Saga:
     def _compensate(
         self,
         state: SagaState,
-        data: SagaData,
+        data: D,
         now: datetime,
         *,
         up_to: int,
@@ -189,7 +190,7 @@ class Saga:
             cancelled, history=(*history, ("saga", f"cancelled: {state.reason}")), cancelled=True
         )
 
-    def _resend_compensations(self, state: SagaState, data: SagaData, now: datetime) -> Decision:
+    def _resend_compensations(self, state: SagaState, data: D, now: datetime) -> Decision:
         pending = [
             s.compensation
             for s in self.definition.steps

@@ -8,6 +8,7 @@ decided it commits, so a rolled-back or retried reply counts once.
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy import event
@@ -24,7 +25,7 @@ CANCELLED = "cancelled"
 
 
 class SagaMetrics:
-    def __init__(self, registry: CollectorRegistry, definition: SagaDefinition) -> None:
+    def __init__(self, registry: CollectorRegistry, definition: SagaDefinition[Any]) -> None:
         self.saga = definition.name
         self.started = Counter("saga_started_total", "Sagas started.", ["saga"], registry=registry)
         self.ended = Counter(
@@ -67,7 +68,7 @@ class SagaMetrics:
         _after_commit(session, record)
 
 
-def _reasons(definition: SagaDefinition) -> set[str]:
+def _reasons(definition: SagaDefinition[Any]) -> set[str]:
     failures = {reason for step in definition.steps for reason in step.failed.values()}
     return {definition.timeout_reason, definition.cancel_reason, *failures}
 

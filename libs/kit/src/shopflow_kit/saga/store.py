@@ -10,11 +10,11 @@ a service can sweep them, and they survive a restart because they are rows.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol
 
 from opentelemetry import propagate, trace
 from prometheus_client import CollectorRegistry
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit import attributes
 from shopflow_kit.messaging import Envelope, Message
+from shopflow_kit.saga.definition import D
 from shopflow_kit.saga.engine import Decision, Saga, SagaState, SagaStatus
 from shopflow_kit.saga.metrics import SagaMetrics
 
@@ -41,17 +42,26 @@ class Outbox(Protocol):
 
 
 @dataclass(frozen=True)
-class _Loaded:
+class SagaEvent:
+    """A line of a saga's history: when, at which step, what happened."""
+
+    at: datetime
+    step: str
+    event: str
+
+
+@dataclass(frozen=True)
+class _Loaded(Generic[D]):
     state: SagaState
-    data: dict[str, Any]
+    data: D
     started_at: datetime
     trace_context: dict[str, str]
 
 
-class SagaStore:
+class SagaStore(Generic[D]):
     def __init__(
         self,
-        saga: Saga,
+        saga: Saga[D],
         metadata: MetaData,
         outbox: Outbox,
         *,
@@ -64,7 +74,7 @@ class SagaStore:
         self.metrics = SagaMetrics(registry or CollectorRegistry(), saga.definition)
 
     async def start(
-        self, session: AsyncSession, saga_id: uuid.UUID, data: Mapping[str, Any], now: datetime
+        self, session: AsyncSession, saga_id: uuid.UUID, data: D, now: datetime
     ) -> Decision:
         decision = self.saga.start(data, now)
         trace.get_current_span().set_attribute(attributes.SAGA_ID, str(saga_id))
@@ -73,7 +83,7 @@ class SagaStore:
         row = {
             "id": saga_id,
             "definition": self.saga.definition.name,
-            "data": dict(data),
+            "data": data.model_dump(mode="json"),
             "trace_context": trace_context,
             "created_at": now,
         }
@@ -137,14 +147,15 @@ class SagaStore:
             decision = self.saga.on_deadline(loaded.state, loaded.data, now)
             yield await self._apply(session, saga_id, loaded, decision, now, None)
 
-    async def history(self, session: AsyncSession, saga_id: uuid.UUID) -> Sequence[Any]:
+    async def history(self, session: AsyncSession, saga_id: uuid.UUID) -> list[SagaEvent]:
+        """What happened to the saga, oldest first."""
         h = self.history_table
         rows = await session.execute(
             select(h.c.at, h.c.step, h.c.event).where(h.c.saga_id == saga_id).order_by(h.c.id)
         )
-        return rows.all()
+        return [SagaEvent(row.at, row.step, row.event) for row in rows]
 
-    async def _lock(self, session: AsyncSession, saga_id: uuid.UUID) -> _Loaded | None:
+    async def _lock(self, session: AsyncSession, saga_id: uuid.UUID) -> _Loaded[D] | None:
         row = (
             await session.execute(
                 select(self.sagas).where(self.sagas.c.id == saga_id).with_for_update()
@@ -161,13 +172,14 @@ class SagaStore:
             cancel_requested=row.cancel_requested,
             reason=row.reason,
         )
-        return _Loaded(state, row.data, row.created_at, row.trace_context)
+        data = self.saga.definition.data.model_validate(row.data)
+        return _Loaded(state, data, row.created_at, row.trace_context)
 
     async def _apply(
         self,
         session: AsyncSession,
         saga_id: uuid.UUID,
-        loaded: _Loaded,
+        loaded: _Loaded[D],
         decision: Decision,
         now: datetime,
         cause: Envelope | None,

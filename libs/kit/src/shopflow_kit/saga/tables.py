@@ -1,13 +1,18 @@
-"""The tables a saga lives in, added to the owning service's own metadata (and migrations)."""
+"""The tables a saga lives in, in the owning service's database: kit tables in versions
+(see `shopflow_kit.schema`), declared in its models and created by its migrations.
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Uuid, func
+    SAGAS.declare(Base.metadata)            # models.py, with SAGA_HISTORY likewise
+    SAGAS.migrate(0, 1)                     # the migration's upgrade(); migrate(1, 0) undoes it
+"""
+
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Uuid, func
+from sqlalchemy.schema import SchemaItem
+
+from shopflow_kit.schema import VersionedTable
 
 
-def saga_tables(metadata: MetaData) -> tuple[Table, Table]:
-    """The `sagas` and `saga_history` tables, added to a service's own metadata."""
-    sagas = Table(
-        "sagas",
-        metadata,
+def _sagas_version_1() -> list[SchemaItem]:
+    return [
         Column("id", Uuid, primary_key=True),  # the correlation id: the order id
         Column("definition", String(50), nullable=False),
         Column("status", String(20), nullable=False),
@@ -18,19 +23,32 @@ def saga_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("cancel_requested", Boolean, nullable=False),
         Column("reason", String(50)),
         Column("data", JSON, nullable=False),
+        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    ]
+
+
+def _sagas_version_2() -> list[SchemaItem]:
+    return [
         # W3C headers of the transaction that started it: the deadline sweeper resumes the
         # saga's trace, so a command sent again stays in its order's trace.
         Column("trace_context", JSON, nullable=False, server_default="{}"),
+        # When it started: how long the customer waited for the outcome (saga metrics).
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-        Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    )
-    history = Table(
-        "saga_history",
-        metadata,
+    ]
+
+
+def _history_version_1() -> list[SchemaItem]:
+    return [
         Column("id", Integer, primary_key=True, autoincrement=True),
         Column("saga_id", Uuid, nullable=False, index=True),
         Column("at", DateTime(timezone=True), nullable=False),
         Column("step", String(50), nullable=False),
         Column("event", String(200), nullable=False),
-    )
-    return sagas, history
+    ]
+
+
+SAGAS = VersionedTable("sagas", _sagas_version_1, _sagas_version_2)
+"""One row per saga: its step, what it awaits, its deadline and its data."""
+
+SAGA_HISTORY = VersionedTable("saga_history", _history_version_1)
+"""What happened to each saga, a row per event."""

@@ -27,12 +27,13 @@ from shopflow_kit.messaging.dead_letters import (
     replay_dead_letters,
 )
 from shopflow_kit.messaging.envelope import Envelope, Message
-from shopflow_kit.messaging.inbox import processed_messages_table
+from shopflow_kit.messaging.handlers import MessageHandlers
+from shopflow_kit.messaging.inbox import INBOX
 
 pytestmark = pytest.mark.integration
 
 METADATA = service_metadata()
-processed_messages_table(METADATA)
+INBOX.declare(METADATA)
 EFFECTS = Table(  # what handlers do: one row per handling, so a second effect shows
     "effects",
     METADATA,
@@ -118,7 +119,7 @@ def consumer_of(database, infra, topic, group):
             infra.kafka_bootstrap_servers,
             group_id=group,
             topics=topics or [topic],
-            handlers={NoteTaken: handler or take_note()},
+            handlers=MessageHandlers().add(NoteTaken, handler or take_note()),
             retry=FAST_RETRIES,
             registry=registry,
         )

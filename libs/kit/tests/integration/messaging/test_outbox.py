@@ -10,13 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.outbox import OUTBOX_CHANNEL, add_to_outbox, outbox_table
+from shopflow_kit.messaging.outbox import OUTBOX, OUTBOX_CHANNEL, add_to_outbox
 from shopflow_kit.messaging.relay_batch import claim_batch, delete_published, mark_published
 
 pytestmark = pytest.mark.integration
 
 METADATA = service_metadata()
-OUTBOX = outbox_table(METADATA)
+OUTBOX_TABLE = OUTBOX.declare(METADATA)
 TOPIC = "shopflow.order.events"  # rows only: nothing is sent to Kafka here
 
 
@@ -55,7 +55,7 @@ async def test_a_message_is_in_the_outbox_only_if_its_transaction_commits(databa
         await add_to_outbox(session, topic=TOPIC, key="order-1", envelope=kept)
 
     async with database.transaction() as session:
-        [row] = (await session.execute(select(OUTBOX))).all()
+        [row] = (await session.execute(select(OUTBOX_TABLE))).all()
     assert (row.id, row.topic, row.key, row.type) == (
         kept.message_id,
         TOPIC,
@@ -122,9 +122,13 @@ async def test_the_clean_up_deletes_only_rows_published_longer_ago_than_the_rete
     async with database.transaction() as session:
         for key, published_at in (("a", func.now() - timedelta(days=2)), ("b", func.now())):
             await session.execute(
-                update(OUTBOX).where(OUTBOX.c.key == key).values(published_at=published_at)
+                update(OUTBOX_TABLE)
+                .where(OUTBOX_TABLE.c.key == key)
+                .values(published_at=published_at)
             )
         deleted = await delete_published(session, older_than=timedelta(days=1), limit=100)
-        left = (await session.scalars(select(OUTBOX.c.key).order_by(OUTBOX.c.seq))).all()
+        left = (
+            await session.scalars(select(OUTBOX_TABLE.c.key).order_by(OUTBOX_TABLE.c.seq))
+        ).all()
     assert deleted == 1
     assert left == ["b", "c"], "b was published just now, c not at all"

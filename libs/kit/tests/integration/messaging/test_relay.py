@@ -19,13 +19,13 @@ from sqlalchemy import insert, text
 
 from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.outbox import add_to_outbox, outbox_row, outbox_table
+from shopflow_kit.messaging.outbox import OUTBOX, add_to_outbox, outbox_row
 from shopflow_kit.messaging.relay import OutboxRelay
 
 pytestmark = pytest.mark.integration
 
 METADATA = service_metadata()
-OUTBOX = outbox_table(METADATA)
+OUTBOX_TABLE = OUTBOX.declare(METADATA)
 KEYS = [f"order-{i}" for i in range(12)]
 PARTITIONS = 3  # as the stack's topics have: keys spread, each key in one partition
 
@@ -214,7 +214,7 @@ async def test_rows_committed_without_a_notification_are_found_by_polling(
     async with running(relay):
         async with database.transaction() as session:  # a write whose NOTIFY went astray
             row = outbox_row(topic=topic, key="order-0", envelope=envelope)
-            await session.execute(insert(OUTBOX).values(row))
+            await session.execute(insert(OUTBOX_TABLE).values(row))
         await eventually(lambda: all_published(database), within=10)
 
 

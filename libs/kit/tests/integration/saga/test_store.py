@@ -8,10 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client import CollectorRegistry
+from pydantic import BaseModel
 from sqlalchemy import Column, MetaData, String, Table, insert, select
 
 from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.saga import Compensation, Saga, SagaDefinition, SagaStore, Step, saga_tables
+from shopflow_kit.saga import (
+    SAGA_HISTORY,
+    SAGAS,
+    Compensation,
+    Saga,
+    SagaDefinition,
+    SagaStore,
+    Step,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -40,24 +49,30 @@ class Finished(Message):
     id: str
 
 
+class Item(BaseModel):
+    id: str
+
+
 DEFINITION = SagaDefinition(
     "two-steps",
+    data=Item,
     steps=(
         Step(
             "hold",
-            send=lambda d: Hold(id=d["id"]),
+            send=lambda d: Hold(id=d.id),
             to="t.hold",
             succeeded=Held,
-            compensation=Compensation(lambda d: Unhold(id=d["id"]), "t.hold", Unheld),
+            compensation=Compensation(lambda d: Unhold(id=d.id), "t.hold", Unheld),
         ),
-        Step("finish", send=lambda d: Finish(id=d["id"]), to="t.finish", succeeded=Finished),
+        Step("finish", send=lambda d: Finish(id=d.id), to="t.finish", succeeded=Finished),
     ),
     step_deadline=timedelta(seconds=5),
 )
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 metadata = MetaData()
-saga_tables(metadata)
+SAGAS.declare(metadata)
+SAGA_HISTORY.declare(metadata)
 # Stands in for the outbox: a row per command, written in the caller's transaction.
 sent = Table(
     "sent", metadata, Column("topic", String), Column("key", String), Column("type", String)
@@ -80,7 +95,7 @@ def new_store():
 async def started(database) -> uuid.UUID:
     saga_id = uuid.uuid4()
     async with database.transaction() as session:
-        await new_store().start(session, saga_id, {"id": str(saga_id)}, T0)
+        await new_store().start(session, saga_id, Item(id=str(saga_id)), T0)
     return saga_id
 
 
@@ -191,7 +206,7 @@ async def test_outcomes_and_durations_are_counted_once_their_transaction_commits
 
     saga_id = uuid.uuid4()
     async with database.transaction() as session:
-        await store.start(session, saga_id, {"id": str(saga_id)}, T0)
+        await store.start(session, saga_id, Item(id=str(saga_id)), T0)
 
     async def reply_then_roll_back():
         async with database.transaction() as session:

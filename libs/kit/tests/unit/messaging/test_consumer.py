@@ -9,6 +9,7 @@ from shopflow_kit import Database
 from shopflow_kit.messaging.consumer import MessageConsumer
 from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
 from shopflow_kit.messaging.dead_letters import MissingTopicError
+from shopflow_kit.messaging.handlers import MessageHandlers
 
 pytestmark = pytest.mark.unit
 
@@ -20,7 +21,7 @@ def consumer() -> MessageConsumer:
         "127.0.0.1:9092",
         group_id="shopflow.inventory",
         topics=["shopflow.inventory.commands"],
-        handlers={},
+        handlers=MessageHandlers(),
         retry=ConsumerRetryPolicy(backoff_seconds=0.001, max_backoff_seconds=0.001),
     )
 

@@ -5,13 +5,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
 from shopflow_kit import service_metadata
-from shopflow_kit.messaging.inbox import processed_messages_table
+from shopflow_kit.messaging.inbox import INBOX
 
 pytestmark = pytest.mark.unit
 
 
 def test_a_message_id_is_recorded_once_whatever_consumed_it():
-    table = processed_messages_table(service_metadata())
+    table = INBOX.declare(service_metadata())
 
     assert [column.name for column in table.primary_key] == ["message_id"]
     assert {column.name for column in table.columns} == {
@@ -28,14 +28,10 @@ def test_a_message_id_is_recorded_once_whatever_consumed_it():
 def test_declaring_the_table_again_returns_the_same_table():
     metadata = service_metadata()
 
-    assert processed_messages_table(metadata) is processed_messages_table(metadata)
+    assert INBOX.declare(metadata) is INBOX.declare(metadata)
 
 
 def test_the_table_follows_the_service_naming_convention():
-    ddl = str(
-        CreateTable(processed_messages_table(service_metadata())).compile(
-            dialect=postgresql.dialect()
-        )
-    )
+    ddl = str(CreateTable(INBOX.declare(service_metadata())).compile(dialect=postgresql.dialect()))
 
     assert "CONSTRAINT pk_processed_messages PRIMARY KEY (message_id)" in ddl

@@ -7,9 +7,9 @@ from shopflow_kit.db import service_metadata
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.outbox import (
     MAX_ENVELOPE_BYTES,
+    OUTBOX,
     EnvelopeTooLargeError,
     outbox_row,
-    outbox_table,
 )
 
 pytestmark = pytest.mark.unit
@@ -23,14 +23,14 @@ class OrderNoted(Message):
 
 def test_the_outbox_joins_the_service_metadata_once():
     metadata = service_metadata()
-    table = outbox_table(metadata)
-    assert outbox_table(metadata) is table
+    table = OUTBOX.declare(metadata)
+    assert OUTBOX.declare(metadata) is table
     assert metadata.tables["outbox"] is table
     assert "outbox" not in MetaData().tables  # no hidden global table
 
 
 def test_the_outbox_has_debezium_mappable_columns_and_indexes_for_what_is_unpublished():
-    table = outbox_table(service_metadata())
+    table = OUTBOX.declare(service_metadata())
     assert [c.name for c in table.primary_key] == ["id"]
     assert {"id", "seq", "topic", "key", "type", "envelope", "trace_context"} <= set(table.c.keys())
     assert table.c.published_at.nullable

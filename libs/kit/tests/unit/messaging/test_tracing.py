@@ -5,10 +5,10 @@ import pytest
 from aiokafka import ConsumerRecord
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
-from span_recorder import sampled_context
 
 from shopflow_kit.messaging.envelope import Envelope
 from shopflow_kit.messaging.tracing import end_publish_span, process_span, start_publish_span
+from shopflow_testing.span_recorder import sampled_context
 
 pytestmark = pytest.mark.unit
 

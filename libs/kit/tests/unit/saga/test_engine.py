@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from saga_shapes import (
+
+from shopflow_kit.saga import CancelRefusedError, Saga, SagaStatus
+from shopflow_testing.sample_saga import (
     DATA,
     DEFINITION,
     T0,
@@ -16,8 +18,6 @@ from saga_shapes import (
     Reserved,
     sent,
 )
-
-from shopflow_kit.saga import CancelRefusedError, Saga, SagaStatus
 
 pytestmark = pytest.mark.unit
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from saga_shapes import (
+
+from shopflow_kit.saga import CancelRefusedError, Saga, SagaState, SagaStatus
+from shopflow_testing.sample_saga import (
     DATA,
     DEFINITION,
     T0,
@@ -26,11 +28,9 @@ from saga_shapes import (
     Reserved,
 )
 
-from shopflow_kit.saga import CancelRefusedError, Saga, SagaState, SagaStatus
-
 pytestmark = pytest.mark.unit
 
-ID = DATA["id"]
+ID = DATA.id
 
 
 @dataclass

@@ -12,8 +12,7 @@ Create Date: 2026-11-30 10:00:00.000000
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
+from shopflow_kit.saga import SAGAS
 
 revision: str = "5b7e2c9d4f10"
 down_revision: str | None = "0ace30fd8a75"
@@ -22,20 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column(
-        "sagas", sa.Column("trace_context", sa.JSON(), server_default="{}", nullable=False)
-    )
-    op.add_column(
-        "sagas",
-        sa.Column(
-            "created_at",
-            sa.DateTime(timezone=True),
-            server_default=sa.text("now()"),
-            nullable=False,
-        ),
-    )
+    SAGAS.migrate(1, 2)
 
 
 def downgrade() -> None:
-    op.drop_column("sagas", "created_at")
-    op.drop_column("sagas", "trace_context")
+    SAGAS.migrate(2, 1)
