@@ -100,7 +100,7 @@ async def calls_before_breakers_open(processes: int) -> int:
     """Calls a failing upstream (503 to all) sees before `processes` breakers are all open."""
     seen = 0
 
-    async def failing(request: web.Request) -> web.Response:
+    async def failing(_request: web.Request) -> web.Response:
         nonlocal seen
         seen += 1
         return web.json_response({"status": 503}, status=503)

@@ -69,7 +69,7 @@ class RateLimiter:
     async def take(self, key: str) -> RateDecision | None:
         """This call's decision, or None when Redis cannot say (the call goes through)."""
 
-        async def take_token(client: Redis) -> list[int]:
+        async def take_token(_client: Redis) -> list[int]:  # the script is bound to it
             reply: list[int] = await self._take([key], [self.limit.burst, self.limit.per_second])
             return reply
 

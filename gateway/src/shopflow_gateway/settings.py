@@ -37,7 +37,7 @@ class GatewaySettings(ServiceSettings):
     jwt_audience: str = "shopflow-api"
     token_ttl_seconds: PositiveInt = 900
 
-    # GATEWAY_RATE_LIMIT='{"burst": 100, "per_second": 50}'
+    # Set as JSON, e.g. GATEWAY_RATE_LIMIT='{"burst": 100, "per_second": 50}'.
     rate_limit: RateLimit = RateLimit()
     products_cache_seconds: PositiveFloat = 5.0
     # A slow Redis must not slow every request: short timeouts, then a pause before retrying.

@@ -105,7 +105,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     tagged = ComposeStack(
         engine, stack_config, stack.project, images, stack.overlays,
-        current_tag(engine, stack_config, python_image(images)),
+        current_tag(engine, python_image(images)),
     )  # fmt: skip
     os.execvpe(
         tagged.command()[0], tagged.command(*args.args), {**os.environ, **tagged.environment()}

@@ -79,7 +79,7 @@ def build_images(
     """Build the images whose inputs changed; tag all of them with the set's key (and
     `also_tag`, e.g. "dev", if given)."""
     began = time.monotonic()
-    keys = _unit_keys(engine, stack, base_image)
+    keys = _unit_keys(engine, base_image)
     missing = [
         unit for unit, key in keys.items() if not _image_id(engine, f"{unit.repository}:{key}")
     ]
@@ -96,12 +96,12 @@ def build_images(
     return BuiltImages(set_tag, tuple(u.name for u in missing), time.monotonic() - began)
 
 
-def current_tag(engine: Engine, stack: StackConfig, base_image: str) -> str:
+def current_tag(engine: Engine, base_image: str) -> str:
     """The tag `build_images` gives the images of the code as it is now (builds nothing)."""
-    return _set_tag(_unit_keys(engine, stack, base_image))
+    return _set_tag(_unit_keys(engine, base_image))
 
 
-def _unit_keys(engine: Engine, stack: StackConfig, base_image: str) -> dict[Unit, str]:
+def _unit_keys(engine: Engine, base_image: str) -> dict[Unit, str]:
     base_id = _image_id(engine, base_image) or base_image
     return {unit: unit_key(unit, base_image, base_id) for unit in units()}
 

@@ -2,7 +2,7 @@
 
 from shopflow_kit.app import LifecycleHook, create_app, serve
 from shopflow_kit.background import BackgroundJob
-from shopflow_kit.checks import database_check, kafka_check, redis_check
+from shopflow_kit.checks import database_check
 from shopflow_kit.db import AppDatabase, Database, DbSession, service_metadata
 from shopflow_kit.health import Readiness, ReadinessCheck
 from shopflow_kit.identity import Caller, CurrentCaller, CustomerId, require_role
@@ -47,9 +47,7 @@ __all__ = [
     "current_log_context",
     "database_check",
     "documented_problems",
-    "kafka_check",
     "log_context",
-    "redis_check",
     "require_role",
     "serve",
     "service_metadata",

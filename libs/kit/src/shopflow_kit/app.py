@@ -4,12 +4,12 @@ A service's `app.py` reads as a table of contents:
 
     app = create_app(
         settings,
-        title="Order service",
-        routers=[orders.router],
+        title="ShopFlow payment service",
+        routers=[api.router],
         database=database,
-        readiness={"kafka": kafka_check(settings.kafka_bootstrap_servers)},
-        background={"outbox-relay": relay.run},
-        on_shutdown=[producer.stop],
+        metrics=metrics,
+        background=messaging_jobs(database, settings, ...),  # the relay and the consumer
+        on_shutdown=[provider.aclose],
     )
 """
 

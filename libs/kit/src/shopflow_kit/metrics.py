@@ -1,8 +1,10 @@
 """Prometheus metrics: one registry per app, HTTP request instruments and `/metrics`.
 
-Other parts of a service register their instruments on the same registry:
+Other parts of a service register their instruments on the same registry, made before
+the app and handed to it (`create_app(..., metrics=metrics)`):
 
-    Counter("outbox_published_total", "...", registry=app.state.metrics.registry)
+    metrics = ServiceMetrics()
+    relay = OutboxRelay(database, servers, registry=metrics.registry)  # outbox_* metrics
 """
 
 import time

@@ -140,7 +140,7 @@ class Retries:
             asked = _retry_after_seconds(state.outcome.result())
         return max(self._backoff(state), asked)
 
-    def _spend_retry(self, state: RetryCallState) -> None:
+    def _spend_retry(self, _state: RetryCallState) -> None:
         self.budget.record_retry()
         self._on_retry()
 

@@ -4,9 +4,10 @@ Each upstream has one pooled client with explicit timeouts, budgeted retries of 
 calls (`retry_budget`) and a circuit breaker. A call left without an answer raises
 `UpstreamUnavailable`, a 503 `Problem` with `Retry-After` that routes let propagate:
 
+    metrics = ServiceMetrics()  # then create_app(..., metrics=metrics)
     inventory = Upstream("inventory", settings.inventory_url, settings.inventory_policy,
-                         registry=app.state.metrics.registry)
-    price = (await inventory.request("GET", f"/prices/{sku}")).json()
+                         registry=metrics.registry)
+    products = (await inventory.request("GET", "/products", params={"sku": skus})).json()
 
 A proxy forwards a request as it came with `build_request(...)` and `stream(request)`,
 which answers with any status, the body still unread, for the caller to relay and close.

@@ -63,7 +63,7 @@ class BreakerWatch(pybreaker.CircuitBreakerListener):
 
     def state_change(
         self,
-        cb: pybreaker.CircuitBreaker,
+        _breaker: pybreaker.CircuitBreaker,
         old_state: pybreaker.CircuitBreakerState | None,
         new_state: pybreaker.CircuitBreakerState,
     ) -> None:

@@ -25,7 +25,6 @@ LOCATION = {"Location": {"description": "The new product", "schema": {"type": "s
 @router.post(
     "/products",
     status_code=201,
-    response_model=ProductRead,
     responses={
         201: {"headers": LOCATION},
         **documented_problems(*MALFORMED_BODY, *NOT_ADMIN, ProductExistsError),
@@ -42,7 +41,6 @@ async def create_product(
 
 @router.put(
     "/products/{sku}/stock",
-    response_model=ProductRead,
     responses=documented_problems(*MALFORMED_BODY, *NOT_ADMIN, ProductNotFoundError),
     summary="Set the units available; reserved and sold units are kept",
 )

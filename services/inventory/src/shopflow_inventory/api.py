@@ -26,7 +26,6 @@ NEXT_PAGE_LINK = {
 
 @router.get(
     "/products",
-    response_model=list[ProductRead],
     responses={200: {"headers": NEXT_PAGE_LINK}, **documented_problems(VALIDATION_ERROR)},
     summary="Products in sku order, with the units available",
     tags=["products"],
@@ -53,7 +52,6 @@ async def list_products(
 
 @router.get(
     "/products/{sku}",
-    response_model=ProductRead,
     responses=documented_problems(VALIDATION_ERROR, ProductNotFoundError),
     summary="One product, with the units available",
     tags=["products"],
@@ -64,7 +62,6 @@ async def get_product(sku: Sku, session: DbSession) -> ProductRead:
 
 @router.get(
     "/reservations/{order_id}",
-    response_model=ReservationRead,
     responses=documented_problems(VALIDATION_ERROR, ReservationNotFoundError),
     summary="The stock reservation of an order: its status, lines and any rejection reason",
     tags=["reservations"],
@@ -75,7 +72,6 @@ async def get_reservation(order_id: uuid.UUID, session: DbSession) -> Reservatio
 
 @router.get(
     "/audit/stock",
-    response_model=list[StockAuditRead],
     summary="Per product: units stocked, where they are, and whether they add up",
     tags=["audit"],
 )

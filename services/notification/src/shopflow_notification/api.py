@@ -14,7 +14,6 @@ router = APIRouter(tags=["notifications"])
 
 @router.get(
     "/notifications",
-    response_model=list[NotificationRead],
     responses=documented_problems(VALIDATION_ERROR),
     summary="The notifications sent for an order, oldest first",
 )

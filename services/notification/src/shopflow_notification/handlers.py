@@ -39,7 +39,7 @@ def outcome_of(event: OrderEnded) -> OrderOutcome:
             assert_never(event)
 
 
-async def on_order_ended(session: AsyncSession, event: OrderEnded, envelope: Envelope) -> None:
+async def on_order_ended(session: AsyncSession, event: OrderEnded, _envelope: Envelope) -> None:
     await notify(session, outcome_of(event))
 
 

@@ -46,7 +46,6 @@ async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Ord
 @router.post(
     "",
     status_code=202,
-    response_model=OrderDetails,
     # Refused at the door while its saga could not start: Kafka away (invariant 6).
     dependencies=[Depends(require_publishing)],
     summary="Place an order (PENDING until the saga confirms or cancels it)",
@@ -86,7 +85,6 @@ async def place_order(
 
 @router.get(
     "",
-    response_model=OrderPage,
     responses=documented_problems(InvalidCursorError, UNAUTHENTICATED, VALIDATION_ERROR),
     summary="The customer's orders, newest first",
 )
@@ -111,7 +109,6 @@ async def list_orders(
 
 @router.get(
     "/{order_id}",
-    response_model=OrderDetails,
     responses=documented_problems(UNAUTHENTICATED, OrderNotFoundError, VALIDATION_ERROR),
     summary="One of the customer's orders, with its saga's history",
 )
@@ -124,7 +121,6 @@ async def get_order(
 
 @router.post(
     "/{order_id}/cancel",
-    response_model=OrderDetails,
     responses={
         202: {"model": OrderDetails, "description": "Accepted: PENDING while the saga undoes."},
         **documented_problems(

@@ -13,14 +13,13 @@ logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/admin/faults", tags=["admin"])
 
 
-@router.get("", response_model=FaultConfig, summary="The faults in force in this process")
+@router.get("", summary="The faults in force in this process")
 async def read_faults(faults: CurrentFaults) -> FaultConfig:
     return faults.config
 
 
 @router.put(
     "",
-    response_model=FaultConfig,
     responses=documented_problems(VALIDATION_ERROR),
     summary="Replace the faults in force; a field left out is off",
 )

@@ -80,7 +80,6 @@ async def create_charge(
 
 @router.get(
     "/charges",
-    response_model=ChargePage,
     responses=documented_problems(ChargeNotFoundError, VALIDATION_ERROR, *FAULTS),
     tags=["ledger"],
     summary="The ledger's charges (declined ones included), oldest first",
@@ -112,7 +111,6 @@ async def list_charges(
 
 @router.get(
     "/charges/{charge_id}",
-    response_model=ChargeRead,
     responses=documented_problems(ChargeNotFoundError, *FAULTS),
     tags=["ledger"],
     summary="One charge",
@@ -127,7 +125,6 @@ async def get_charge(charge_id: str, session: DbSession) -> ChargeRead:
 @router.post(
     "/refunds",
     status_code=201,
-    response_model=RefundRead,
     responses=documented_problems(
         ChargeNotFoundError,
         ChargeNotRefundableError,

@@ -16,7 +16,6 @@ PAYMENT_NOT_FOUND = ProblemType(404, "payment-not-found", "Payment not found")
 
 @router.get(
     "/payments",
-    response_model=list[PaymentRead],
     responses=documented_problems(VALIDATION_ERROR),
     summary="The payments of an order: none, or the one it has",
 )
@@ -27,7 +26,6 @@ async def list_payments(order_id: uuid.UUID, session: DbSession) -> list[Payment
 
 @router.get(
     "/payments/{payment_id}",
-    response_model=PaymentRead,
     responses=documented_problems(PAYMENT_NOT_FOUND, VALIDATION_ERROR),
     summary="One payment",
 )

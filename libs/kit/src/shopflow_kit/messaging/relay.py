@@ -39,6 +39,7 @@ RELAY_FAILURES = (KafkaError, TimeoutError, OSError, SQLAlchemyError)
 
 HOUSEKEEPING_INTERVAL = 1.0  # at most one pending count and clean-up a second
 CLEANUP_BATCH = 1_000  # rows deleted per clean-up: short locks, little WAL at a time
+RETENTION = timedelta(days=1)  # how long published rows stay, to be read, before being deleted
 
 
 class OutboxRelay:
@@ -52,19 +53,17 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_interval: float = 1.0,
         publish_timeout: float = 10.0,
-        retention: timedelta = timedelta(days=1),
         registry: CollectorRegistry | None = None,
         name: str = "outbox-relay",
     ) -> None:
         """`poll_interval`: seconds between looks when no commit notification comes;
         `publish_timeout`: seconds to wait for a batch's acknowledgements before rolling it
-        back; `retention`: how long published rows stay, to be read, before being deleted."""
+        back."""
         self.name = name
         self.metrics = RelayMetrics(registry or CollectorRegistry())
         self._database = database
         self._batch_size = batch_size
         self._poll_interval = poll_interval
-        self._retention = retention
         self._publisher = KafkaPublisher(
             bootstrap_servers, client_id=name, ack_timeout=publish_timeout
         )
@@ -116,4 +115,4 @@ class OutboxRelay:
         with suppress(*RELAY_FAILURES):
             async with self._database.transaction() as session:
                 self.metrics.record_backlog(*await unpublished_backlog(session))
-                await delete_published(session, older_than=self._retention, limit=CLEANUP_BATCH)
+                await delete_published(session, older_than=RETENTION, limit=CLEANUP_BATCH)

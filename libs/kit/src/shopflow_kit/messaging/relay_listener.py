@@ -74,9 +74,9 @@ class CommitListener:
         connection.add_termination_listener(self._on_connection_lost)
         return connection
 
-    def _on_commit(self, connection: Any, pid: int, channel: str, payload: str) -> None:
+    def _on_commit(self, _connection: Any, _pid: int, _channel: str, _payload: str) -> None:
         self._committed.set()
 
-    def _on_connection_lost(self, connection: Any) -> None:
+    def _on_connection_lost(self, _connection: Any) -> None:
         # Wake the relay: it polls, and its next wait connects and LISTENs again.
         self._committed.set()
