@@ -7,17 +7,13 @@ completes for real: its details have a payment and a notification to show, or to
 import asyncio
 
 import pytest
-from sqlalchemy import MetaData
 
 from shopflow_kit import PROBLEM_BASE, Database
-from shopflow_kit.messaging.outbox import outbox_table
-from shopflow_testing.stand_ins import outbox_drained
+from shopflow_testing.waits import outbox_drained
 
 pytestmark = pytest.mark.integration
 
 PUBLISHING = ("order", "inventory", "payment")
-OUTBOX = MetaData()
-outbox_table(OUTBOX)
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +49,7 @@ async def order_id(gateway, place_order, databases):
     for service in PUBLISHING:
         database = Database(databases[service])
         try:
-            await outbox_drained(database, OUTBOX)
+            await outbox_drained(database)
         finally:
             await database.dispose()
     return placed["id"]

@@ -8,7 +8,6 @@ from shopflow_inventory.schemas import ProductCreate
 from shopflow_inventory.service import create_product
 from shopflow_inventory.settings import InventorySettings
 from shopflow_kit import Database
-from shopflow_testing.servers import app_client
 
 
 @pytest.fixture(scope="module")
@@ -28,12 +27,6 @@ def settings(database_url, on_test_bus):
 @pytest.fixture
 def app(settings):
     return build(settings)
-
-
-@pytest.fixture
-async def client(app):
-    async with app_client(app) as client:
-        yield client
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@ import pytest
 
 from shopflow_notification.app import build
 from shopflow_notification.settings import NotificationSettings
-from shopflow_testing.servers import app_client
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +21,3 @@ def settings(database_url, on_test_bus):
 @pytest.fixture
 def app(settings):
     return build(settings)
-
-
-@pytest.fixture
-async def client(app):
-    async with app_client(app) as client:
-        yield client

@@ -9,7 +9,7 @@ from fastapi import FastAPI, Query, Response
 from shopflow_kit.upstream import UpstreamPolicy
 from shopflow_order.app import build
 from shopflow_order.settings import OrderSettings
-from shopflow_testing.servers import app_client, running_server
+from shopflow_testing.servers import running_server
 
 # Quick retries, and a breaker that stays open for the rest of any test once tripped.
 TEST_POLICY = UpstreamPolicy.model_validate(
@@ -92,12 +92,6 @@ def settings(database_url, inventory, on_test_bus):
 @pytest.fixture
 def app(settings):
     return build(settings)
-
-
-@pytest.fixture
-async def client(app):
-    async with app_client(app) as client:
-        yield client
 
 
 @pytest.fixture

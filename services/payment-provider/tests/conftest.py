@@ -4,7 +4,6 @@ import pytest
 
 from shopflow_payment_provider.app import build
 from shopflow_payment_provider.settings import PaymentProviderSettings
-from shopflow_testing.servers import app_client
 
 
 @pytest.fixture(scope="module")
@@ -15,9 +14,8 @@ def settings(migrated_database):
 
 
 @pytest.fixture
-async def client(settings):
-    async with app_client(build(settings)) as client:
-        yield client
+def app(settings):
+    return build(settings)
 
 
 class Simulator:

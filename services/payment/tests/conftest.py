@@ -6,14 +6,13 @@ import uuid
 import httpx
 import pytest
 
-from shopflow_kit import Database
 from shopflow_kit.upstream import UpstreamPolicy
 from shopflow_payment.app import build
 from shopflow_payment.service import charge_payment, refund_payment
 from shopflow_payment.settings import PaymentSettings
 from shopflow_payment_provider.app import build as build_simulator
 from shopflow_payment_provider.settings import PaymentProviderSettings
-from shopflow_testing.servers import app_client, running_server
+from shopflow_testing.servers import running_server
 
 # Quick retries, and a breaker that stays open for the rest of any test once tripped.
 TEST_POLICY = UpstreamPolicy.model_validate(
@@ -98,19 +97,6 @@ def settings(database_url, simulator, policy, on_test_bus):
 @pytest.fixture
 def app(settings):
     return build(settings)
-
-
-@pytest.fixture
-async def client(app):
-    async with app_client(app) as client:
-        yield client
-
-
-@pytest.fixture
-async def database(database_url):
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture

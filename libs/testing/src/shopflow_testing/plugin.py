@@ -9,6 +9,8 @@ Nothing starts until a test asks for it, so unit tests (`-m unit`) never touch a
 - `database_with(metadata)`: a `Database` on a fresh database with those tables created
   (for the kit's own tests, which have no migrations);
 - `redis_url`: a Redis database emptied for the test;
+- `client` and `database`, for a service's tests: a client on its `app`, lifespan running,
+  and a `Database` on its `database_url` (the service's conftest defines those two);
 - from `shopflow_testing.kafka`: `kafka_topic`, `bus_topics`, `on_test_bus`;
 - from `shopflow_testing.outages`: `own_postgres` and `own_redis`, servers to kill under a service.
 """
@@ -21,14 +23,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import asyncpg
+import httpx
 import pytest
 import redis.asyncio as redis
+from fastapi import FastAPI
 from sqlalchemy import MetaData
 
 from shopflow_kit.db import Database
 from shopflow_kit.migrations import upgrade
 from shopflow_testing.infra import Infra, PostgresEndpoint, test_infra, unique_name
 from shopflow_testing.migrations import migrations_of
+from shopflow_testing.servers import app_client
 
 pytest_plugins = ["shopflow_testing.kafka", "shopflow_testing.outages"]
 
@@ -90,6 +95,21 @@ async def database_with(
     yield create
     for database in opened:
         await database.dispose()
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on the service's `app` (its conftest's fixture), the app's lifespan running."""
+    async with app_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """The service's database (its conftest's `database_url`), for reading what it wrote."""
+    database = Database(database_url)
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture

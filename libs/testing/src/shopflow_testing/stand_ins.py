@@ -16,12 +16,9 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from sqlalchemy import MetaData, func, select
 
 from shopflow_contracts.topics import Topics
-from shopflow_kit.db import Database
 from shopflow_kit.messaging.envelope import Envelope, Message, MessageTypes
-from shopflow_kit.messaging.outbox import OUTBOX
 
 
 class OrchestratorStandIn:
@@ -80,16 +77,3 @@ class OrchestratorStandIn:
                 envelope = Envelope.from_bytes((await self._replies.getone()).value)
                 self.replied[envelope.correlation_id].append(envelope)
         return [self._events.parse(envelope) for envelope in replied[:count]]
-
-
-async def outbox_drained(database: Database) -> None:
-    """Wait until the relay has published every outbox row: a reply left behind would be
-    the next test's (same database) to publish, to topics deleted by then."""
-    outbox = OUTBOX.declare(MetaData())
-    unpublished = select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
-    async with asyncio.timeout(30):
-        while True:
-            async with database.transaction() as session:
-                if not await session.scalar(unpublished):
-                    return
-            await asyncio.sleep(0.05)  # the relay marks rows; nothing to await but the table

@@ -1,13 +1,12 @@
 """The bus as the order saga sees it: commands to the inventory service, its replies back."""
 
-import asyncio
-
 import pytest
 from sqlalchemy import select
 
 from shopflow_contracts.inventory import EVENTS
 from shopflow_inventory.models import Base
-from shopflow_testing.stand_ins import OrchestratorStandIn, outbox_drained
+from shopflow_testing.stand_ins import OrchestratorStandIn
+from shopflow_testing.waits import counted, outbox_drained
 
 OUTBOX = Base.metadata.tables["outbox"]
 
@@ -27,12 +26,10 @@ def consumed(app, bus_topics):
     that outcome for such a command (its `messages_consumed_total`)."""
 
     async def wait(command, outcome):
-        labels = {"topic": bus_topics.inventory_commands, "type": command.TYPE, "outcome": outcome}
-        registry = app.state.metrics.registry
-        async with asyncio.timeout(30):
-            # Polled: a metric has no event to await.
-            while not registry.get_sample_value("messages_consumed_total", labels):  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+        topic = bus_topics.inventory_commands
+        await counted(
+            app, "messages_consumed_total", topic=topic, type=command.TYPE, outcome=outcome
+        )
 
     return wait
 

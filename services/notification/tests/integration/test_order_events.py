@@ -11,6 +11,7 @@ from shopflow_contracts.order import OrderCancelled, OrderConfirmed
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_notification.app import build
 from shopflow_testing.servers import app_client
+from shopflow_testing.waits import counted
 
 pytestmark = pytest.mark.integration
 
@@ -70,12 +71,8 @@ async def test_an_event_delivered_twice_notifies_once(app, client, announce, bus
 
     await announce(confirmed)
     await announce(confirmed)  # Kafka's redelivery: the same message id
-    registry = app.state.metrics.registry
 
-    async def second_copy_skipped():
-        return registry.get_sample_value("messages_consumed_total", skipped)
-
-    await until(second_copy_skipped)
+    await counted(app, "messages_consumed_total", **skipped)
     assert len(await notifications_of(client, order_id)()) == 1
 
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from shopflow_contracts import inventory
 from shopflow_contracts.topics import Topics
-from shopflow_kit import Database
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_order.models import Base, Order, OrderStatus
 
@@ -67,13 +66,6 @@ async def bus(infra, bus_topics):
     producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all")
     async with consumer, producer:
         yield BusStandIn(bus_topics, consumer, producer)
-
-
-@pytest.fixture
-async def database(database_url):
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def _poll(database, query, done):

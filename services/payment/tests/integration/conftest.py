@@ -1,12 +1,11 @@
 """The bus as the order saga sees it: commands to the payment service, its replies back."""
 
-import asyncio
-
 import pytest
 
 from shopflow_contracts.payment import EVENTS
 from shopflow_payment.models import Base
-from shopflow_testing.stand_ins import OrchestratorStandIn, outbox_drained
+from shopflow_testing.stand_ins import OrchestratorStandIn
+from shopflow_testing.waits import counted, outbox_drained
 
 OUTBOX = Base.metadata.tables["outbox"]
 
@@ -26,11 +25,7 @@ def retried(app, bus_topics):
     transiently and is about to try it again (its `message_retries_total`)."""
 
     async def wait(command):
-        labels = {"topic": bus_topics.payment_commands, "type": command.TYPE}
-        registry = app.state.metrics.registry
-        async with asyncio.timeout(30):
-            # Polled: a metric has no event to await.
-            while not registry.get_sample_value("message_retries_total", labels):  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+        topic = bus_topics.payment_commands
+        await counted(app, "message_retries_total", topic=topic, type=command.TYPE)
 
     return wait
