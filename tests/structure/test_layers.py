@@ -6,6 +6,7 @@
                                  gateway's own rate-limit script it measures (ADR 0006)
     deploy/local, deploy/drills  the stack runner (reads the topic catalogue from contracts),
                                  the auditor and load generator: contracts and kit
+    deploy/docker                the images and the compose stack, from the stack's config
     libs/contracts               messages and the topic catalogue, on the kit
     libs/kit                     generic mechanisms: no other ShopFlow package, no pytest
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 KIT, CONTRACTS = "shopflow_kit", "shopflow_contracts"
 STACK, DRILLS, TESTING = "shopflow_stack", "shopflow_drills", "shopflow_testing"
+DOCKER = "shopflow_docker"
 BENCHMARKS = "shopflow_benchmarks"
 SERVICES = sorted(path.name for path in (ROOT / "services").iterdir() if (path / "src").is_dir())
 DEPLOYABLES = [*(f"shopflow_{name.replace('-', '_')}" for name in SERVICES), "shopflow_gateway"]
@@ -33,7 +35,8 @@ ALLOWED = {
     CONTRACTS: {KIT},
     STACK: {CONTRACTS, KIT},
     DRILLS: {CONTRACTS, KIT},
-    TESTING: {KIT, CONTRACTS, STACK},
+    DOCKER: {STACK, CONTRACTS, KIT},
+    TESTING: {KIT, CONTRACTS, STACK, DOCKER},
     BENCHMARKS: {KIT, CONTRACTS, STACK, DRILLS, "shopflow_gateway"},
     **{deployable: {KIT, CONTRACTS} for deployable in DEPLOYABLES},
 }
@@ -59,9 +62,13 @@ def imported(package: str) -> set[str]:
 
 
 def declared(package: str) -> set[str]:
-    """The workspace packages its pyproject.toml depends on, by import name."""
+    """The workspace packages its pyproject.toml depends on (extras too), by import name."""
     project = tomllib.loads((member(package) / "pyproject.toml").read_text())["project"]
-    requirements = [r.split("[")[0].split(">")[0].strip() for r in project["dependencies"]]
+    extras = project.get("optional-dependencies", {}).values()
+    requirements = [
+        r.split("[")[0].split(">")[0].strip()
+        for r in [*project["dependencies"], *(r for extra in extras for r in extra)]
+    ]
     return {r.replace("-", "_") for r in requirements if r.startswith("shopflow-")}
 
 
