@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from shopflow_stack.config import AppConfig, KafkaConfig, StackConfig
+from shopflow_stack.config import AppConfig, KafkaConfig, ObservabilityConfig, StackConfig
 from shopflow_stack.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -62,7 +62,10 @@ def shelf_stack(tmp_path):
     )
     kafka = KafkaConfig("4.1.1", free_port(), free_port(), (), 1)
     state = tmp_path / "state"
-    config = StackConfig(state, state, (), free_port(), kafka, (app,), workspace=root)
+    unobserved = ObservabilityConfig(
+        False, *(free_port() for _ in range(4)), 0, free_port(), "", ""
+    )
+    config = StackConfig(state, state, (), free_port(), kafka, unobserved, (app,), workspace=root)
     stack = Stack(config)
     yield stack
     stack.down()

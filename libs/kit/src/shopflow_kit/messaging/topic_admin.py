@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from contextlib import suppress
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError, for_code
 
 
 async def ensure_topics(
@@ -23,8 +22,10 @@ async def ensure_topics(
     wait_seconds: float = 60,
     min_insync_replicas: int | None = None,
 ) -> list[str]:
-    """Create those of `names` that do not exist yet; returns the ones it asked the broker
-    to create (one created a moment ago may be asked for again: that is harmless)."""
+    """Create those of `names` that do not exist yet; returns the ones this call created.
+
+    A topic created a moment ago may be missing from the broker's metadata and asked for
+    again: the broker answers "already exists" for it, which is what we wanted anyway."""
     deadline = asyncio.get_running_loop().time() + wait_seconds
     # How many replicas must have a write before acks=all succeeds (N-1 of N: one may be down).
     config = {"min.insync.replicas": str(min_insync_replicas)} if min_insync_replicas else {}
@@ -34,19 +35,26 @@ async def ensure_topics(
             await admin.start()
             existing = set(await admin.list_topics())
             missing = [n for n in names if n not in existing]
-            if missing:
-                # Created meanwhile by another job is what we wanted anyway.
-                with suppress(TopicAlreadyExistsError):
-                    await admin.create_topics(
-                        [
-                            NewTopic(n, partitions, replication_factor, topic_configs=config)
-                            for n in missing
-                        ]
-                    )
-            return missing
+            if not missing:
+                return []
+            response = await admin.create_topics(
+                [NewTopic(n, partitions, replication_factor, topic_configs=config) for n in missing]
+            )
+            return _created(response.topic_errors)
         except KafkaConnectionError:
             if asyncio.get_running_loop().time() > deadline:
                 raise
         finally:
             await admin.close()
         await asyncio.sleep(1)
+
+
+def _created(topic_errors: Sequence[tuple[str, int, *tuple[object, ...]]]) -> list[str]:
+    """The topics the broker created; raises the first error other than "already exists"."""
+    created = []
+    for name, code, *_ in topic_errors:
+        if code == 0:
+            created.append(name)
+        elif code != TopicAlreadyExistsError.errno:
+            raise for_code(code)(f"creating topic {name}")
+    return created
