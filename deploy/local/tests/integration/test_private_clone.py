@@ -61,6 +61,7 @@ def make(clone: Path, target: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.timeout(1200)  # a whole first `make up` (uv sync, migrations) on a busy machine
 def test_make_up_status_and_down_work_as_root_in_a_private_home(private_clone):
     up = make(private_clone, "up")
     status = make(private_clone, "status")
