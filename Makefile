@@ -15,7 +15,7 @@ TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/sh
 .PHONY: help
 help: ## List every target
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
-	@echo "  Parameters: service=NAME (logs), order=ID (trace), topic=... replay=... (dlq), rate=... duration=... (load, bench), only=... (bench), record=... args=... (audit, load),"
+	@echo "  Parameters: service=NAME (logs), order=ID (trace, compose-trace), topic=... replay=... (dlq), rate=... duration=... (load, bench), only=... (bench), record=... args=... (audit, load),"
 	@echo "              ARGS='...' (pytest), images=offline overlays=expose (images, compose-*), cluster=kind|minikube (k8s-demo)"
 
 $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
@@ -90,7 +90,8 @@ tools: install ## Build every Go-built tool now (otherwise each is built on its 
 	$(STACK) tool
 
 # Docker (deploy/docker): ShopFlow's images, offline stand-ins for the official ones, the
-# compose stack. images=offline uses the stand-ins; overlays=expose publishes every port.
+# compose stack. images=offline uses the stand-ins; overlays=expose publishes every port,
+# overlays=observability adds the collector, Jaeger and Prometheus (comma-separate both).
 DOCKER := SHOPFLOW_IMAGES=$(or $(images),$(SHOPFLOW_IMAGES),official) SHOPFLOW_COMPOSE_OVERLAYS=$(or $(overlays),$(SHOPFLOW_COMPOSE_OVERLAYS)) $(UV) run --frozen shopflow-docker
 DOCKERFILES := deploy/docker/Dockerfile $(wildcard deploy/docker/offline/*/Dockerfile)
 SHELL_SCRIPTS := .ci/run deploy/docker/shopflow-service $(filter-out %/Dockerfile %.md,$(wildcard deploy/docker/offline/*/*))
@@ -122,6 +123,11 @@ compose-down: install ## Remove the compose stack's containers, networks and vol
 .PHONY: compose-stats
 compose-stats: install ## Memory of each container of the compose stack
 	$(DOCKER) stats
+
+.PHONY: compose-trace
+compose-trace: install ## An order's trace from the compose stack's Jaeger: make compose-trace order=ID
+	@test -n "$(order)" || { echo "usage: make compose-trace order=ORDER_ID (a stack up with overlays=observability)"; exit 2; }
+	@$(DOCKER) trace $(order)
 # Kubernetes: the Helm charts (helm/) are checked by `make test` on this machine (lint,
 # schemas, policy, cross-check, installs on a real API server with kwok nodes); kind and
 # minikube run them on a laptop with Docker (deploy/kubernetes/cluster.sh, see helm/README.md).

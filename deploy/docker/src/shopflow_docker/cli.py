@@ -1,8 +1,8 @@
-"""`shopflow-docker engine|images|images-offline|up|demo|down|stats|compose`: what the
+"""`shopflow-docker engine|images|images-offline|up|demo|down|stats|trace|compose`: what the
 Makefile's Docker targets call.
 
 The images are official ones unless SHOPFLOW_IMAGES=offline; SHOPFLOW_COMPOSE_OVERLAYS
-adds overlays (expose). `compose ARGS` runs any docker compose command on
+adds overlays (expose, observability). `compose ARGS` runs any docker compose command on
 this clone's stack: `shopflow-docker compose logs -f order`, `... compose kill kafka`.
 """
 
@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import os
 import sys
+from dataclasses import replace
 
 import httpx
 
@@ -25,7 +26,7 @@ from shopflow_docker.compose import (
 from shopflow_docker.engine import ensure_engine, find_engine
 from shopflow_docker.images import build_images, current_tag
 from shopflow_docker.offline import build_offline_images
-from shopflow_stack import config
+from shopflow_stack import config, traces
 from shopflow_stack.demo import demo
 from shopflow_stack.process import StackError
 
@@ -44,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("demo", help="place the demo's orders through the stack's gateway")
     commands.add_parser("down", help="remove the stack's containers, networks and volumes")
     commands.add_parser("stats", help="each container's memory use")
+    trace = commands.add_parser(
+        "trace", help="an order's trace as a tree, from the stack's Jaeger (overlays=observability)"
+    )
+    trace.add_argument("order_id")
     compose = commands.add_parser("compose", help="any docker compose command on this stack")
     compose.add_argument("args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -69,22 +74,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "images-offline":
         build_offline_images(engine, stack_config)
         return 0
+    stack = ComposeStack(engine, stack_config, images=images, overlays=overlays_choice())
+    if images == "offline" and args.command in ("images", "up"):
+        build_offline_images(engine, stack_config, stack.image_variables())
     if args.command == "images":
-        if images == "offline":
-            build_offline_images(engine, stack_config)
         built = build_images(engine, stack_config, python_image(images), also_tag="dev")
         print(f"images shopflow/<unit>:{built.tag} (and :dev) ready in {built.seconds:.0f}s")
         return 0
-    stack = ComposeStack(engine, stack_config, images=images, overlays=overlays_choice())
     if args.command == "up":
-        if images == "offline":
-            build_offline_images(engine, stack_config)
         built = build_images(engine, stack_config, python_image(images))
-        stack = ComposeStack(
-            engine, stack_config, images=images, overlays=stack.overlays, image_tag=built.tag
-        )
+        stack = replace(stack, image_tag=built.tag)
         seconds = stack.up(args.timeout)
         print(f"{stack.project}: healthy in {seconds:.0f}s; gateway at {stack.gateway_url}")
+        if "observability" in stack.overlays:
+            print(f"Jaeger at {stack.jaeger_url}, Prometheus at {stack.prometheus_url}")
         return 0
     if args.command == "demo":
         try:
@@ -103,10 +106,17 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "stats":
         print_memory(stack.memory())
         return 0
-    tagged = ComposeStack(
-        engine, stack_config, stack.project, images, stack.overlays,
-        current_tag(engine, python_image(images)),
-    )  # fmt: skip
+    if args.command == "trace":
+        try:
+            return traces.print_order_traces(stack.jaeger_url, args.order_id)
+        except httpx.HTTPError as error:
+            print(
+                f"no answer from Jaeger at {stack.jaeger_url} ({error!r}): is the stack up "
+                "with overlays=observability?",
+                file=sys.stderr,
+            )
+            return 1
+    tagged = replace(stack, image_tag=current_tag(engine, python_image(images)))
     os.execvpe(
         tagged.command()[0], tagged.command(*args.args), {**os.environ, **tagged.environment()}
     )

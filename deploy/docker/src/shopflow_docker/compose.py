@@ -13,7 +13,8 @@ import os
 import re
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import yaml
@@ -28,10 +29,14 @@ COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 OVERLAYS = {
     # every service, database, Kafka and toxiproxy on 127.0.0.1 at the local stack's ports
     "expose": DOCKER_DIR / "compose.expose.yml",
+    # the OpenTelemetry Collector, Jaeger and Prometheus (and Grafana, profile `grafana`)
+    "observability": DOCKER_DIR / "compose.observability.yml",
 }
 Images = Literal["official", "offline"]
 PROJECT_LABEL = "com.docker.compose.project"
-TOXIPROXY_API_PORT = 8474
+# Host ports of what the local stack does not run: toxiproxy's API, Grafana.
+OWN_PORTS = {"toxiproxy": 8474, "grafana": 3000}
+_IMAGE_VARIABLE = re.compile(r"\$\{(SHOPFLOW_\w+_IMAGE):-([^}]+)\}")
 
 
 def images_choice() -> Images:
@@ -60,7 +65,7 @@ def images_for_tests() -> Images:
 def infra_images(images: Images) -> dict[str, str]:
     """SHOPFLOW_<NAME>_IMAGE → the image compose runs: the environment's choice, else the
     stand-in (offline) or the compose file's default (official)."""
-    defaults = dict(re.findall(r"\$\{(SHOPFLOW_\w+_IMAGE):-([^}]+)\}", COMPOSE_FILE.read_text()))
+    defaults = dict(_IMAGE_VARIABLE.findall(COMPOSE_FILE.read_text()))
     chosen = offline_images() if images == "offline" else defaults
     return {name: os.environ.get(name, image) for name, image in chosen.items()}
 
@@ -98,22 +103,40 @@ class ComposeStack:
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self._port('gateway')}"
 
+    @property
+    def jaeger_url(self) -> str:
+        """Jaeger's query API and UI (the observability overlay)."""
+        return f"http://127.0.0.1:{self._port('jaeger')}"
+
+    @property
+    def prometheus_url(self) -> str:
+        """Prometheus (the observability overlay)."""
+        return f"http://127.0.0.1:{self._port('prometheus')}"
+
+    def files(self) -> list[Path]:
+        return [COMPOSE_FILE, *(OVERLAYS[overlay] for overlay in self.overlays)]
+
+    def image_variables(self) -> set[str]:
+        """The SHOPFLOW_<NAME>_IMAGE variables of the compose files this stack runs."""
+        return {
+            name for path in self.files() for name, _ in _IMAGE_VARIABLE.findall(path.read_text())
+        }
+
     def command(self, *args: str) -> list[str]:
         argv = [*self.engine.compose, "--project-name", self.project]
-        argv += ["--project-directory", str(REPO_ROOT), "-f", str(COMPOSE_FILE)]
-        for overlay in self.overlays:
-            argv += ["-f", str(OVERLAYS[overlay])]
+        argv += ["--project-directory", str(REPO_ROOT)]
+        for path in self.files():
+            argv += ["-f", str(path)]
         if self.images == "offline":
             argv += ["--env-file", str(OFFLINE_ENV)]
         return [*argv, *args]
 
     def environment(self) -> dict[str, str]:
-        """What the compose files read: the image tag and the ports to publish."""
+        """What the compose files read: the image tag and the ports to publish (every
+        overlay's: a variable no file reads is harmless)."""
         env = {"SHOPFLOW_IMAGE_TAG": self.image_tag}
-        names = ["gateway", "kafka", "toxiproxy"]
-        if "expose" in self.overlays:
-            names += [p.name for p in self.stack.postgres] + ["redis"]
-            names += [app.name for app in self.stack.apps]
+        names = ["gateway", "kafka", "redis", "jaeger", "prometheus", *OWN_PORTS]
+        names += [p.name for p in self.stack.postgres] + [app.name for app in self.stack.apps]
         for name in names:
             env[f"SHOPFLOW_{env_name(name)}_PORT"] = str(self._port(name))
         return env
@@ -145,8 +168,13 @@ class ComposeStack:
         return time.monotonic() - began
 
     def down(self, quiet: bool = False) -> list[str]:
-        """Remove the stack's containers, networks and volumes; returns what is left."""
-        self.run("down", "--volumes", "--remove-orphans", "--timeout", "20", capture=quiet)
+        """Remove the stack's containers, networks and volumes, whichever overlays and
+        profiles it was started with; returns what is left."""
+        everything = replace(self, overlays=tuple(OVERLAYS))
+        everything.run(
+            "--profile", "*", "down", "--volumes", "--remove-orphans", "--timeout", "20",
+            capture=quiet,
+        )  # fmt: skip
         return self.leftovers()
 
     def leftovers(self) -> list[str]:
@@ -182,10 +210,13 @@ class ComposeStack:
 
     def _port(self, name: str) -> int:
         """The host port of `name`: the local stack's, moved by the same variables."""
-        if name == "toxiproxy":  # its API; not a process of the local stack
+        if name in OWN_PORTS:  # not a process of the local stack; moved the same way
             offset = int(os.environ.get("SHOPFLOW_PORT_OFFSET", "0"))
-            return int(os.environ.get("SHOPFLOW_TOXIPROXY_PORT", TOXIPROXY_API_PORT + offset))
+            variable = f"SHOPFLOW_{env_name(name)}_PORT"
+            return int(os.environ.get(variable, OWN_PORTS[name] + offset))
+        observability = self.stack.observability
         ports = {"kafka": self.stack.kafka.port, "redis": self.stack.redis_port}
+        ports |= {"jaeger": observability.jaeger_port, "prometheus": observability.prometheus_port}
         ports |= {pg.name: pg.port for pg in self.stack.postgres}
         ports |= {app.name: app.port for app in self.stack.apps}
         return ports[name]

@@ -2,8 +2,8 @@
 
 Each is built from Debian packages on a Debian root file system that `debootstrap` makes
 from the same package mirror apt uses, imported with `docker import`; the Kafka one adds
-the jars the local stack fetches from Maven Central, the toxiproxy one the binaries
-deploy/tools builds. Their names are deploy/docker/offline.env, which compose reads in
+the jars the local stack fetches from Maven Central, the toxiproxy and Jaeger ones the
+binaries deploy/tools builds. Their names are deploy/docker/offline.env, which compose reads in
 place of the official defaults; what each honours of the official image's interface is
 deploy/docker/offline/README.md. Like ShopFlow's own images, each is rebuilt only when
 its inputs change (a content key in a label).
@@ -18,7 +18,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from shopflow_docker.engine import Engine
@@ -64,27 +64,33 @@ def offline_images() -> dict[str, str]:
     return images
 
 
-def stand_in_name(variable: str) -> str:
-    """SHOPFLOW_POSTGRES_IMAGE → postgres: the folder under deploy/docker/offline/."""
-    match = re.fullmatch(r"SHOPFLOW_([A-Z_]+)_IMAGE", variable)
+def stand_in_name(image: str) -> str:
+    """shopflow-offline/postgres:15 → postgres: the folder under deploy/docker/offline/
+    it is built from (one stand-in may serve several variables)."""
+    match = re.fullmatch(r"shopflow-offline/([a-z0-9-]+):[\w.-]+", image)
     if not match:
-        raise StackError(f"{OFFLINE_ENV}: {variable} is not SHOPFLOW_<NAME>_IMAGE")
-    return match.group(1).lower().replace("_", "-")
+        raise StackError(f"{OFFLINE_ENV}: {image} is not shopflow-offline/<name>:<tag>")
+    return match.group(1)
 
 
-def build_offline_images(engine: Engine, stack: StackConfig) -> dict[str, str]:
-    """Every stand-in of offline.env, built where missing or stale; returns the mapping."""
+def build_offline_images(
+    engine: Engine, stack: StackConfig, variables: Iterable[str] | None = None
+) -> dict[str, str]:
+    """The stand-ins of offline.env (only those of `variables`, if given), built where
+    missing or stale; returns the mapping of the variables built for."""
     began = time.monotonic()
     base_key = ensure_base(engine)
     images = offline_images()
-    for variable, image in images.items():
-        name = stand_in_name(variable)
+    if variables is not None:
+        images = {name: image for name, image in images.items() if name in set(variables)}
+    for image in dict.fromkeys(images.values()):
+        name = stand_in_name(image)
         if name == "python":  # the base has Python: it is the python stand-in
             engine.docker_run("tag", BASE_IMAGE, image)
             continue
         folder = STAND_INS / name
         if not (folder / "Dockerfile").is_file():
-            raise StackError(f"{variable}={image}: no {folder}/Dockerfile to build it from")
+            raise StackError(f"{image}: no {folder}/Dockerfile to build it from")
         extras = _EXTRAS[name](stack) if name in _EXTRAS else {}
         _build_stand_in(engine, image, folder, extras, base_key)
     print(f"offline images ready in {time.monotonic() - began:.0f}s", flush=True)
@@ -199,7 +205,15 @@ def _toxiproxy_extras(_stack: StackConfig) -> dict[str, Path]:
     return {"toxiproxy": ensure_tool("toxiproxy"), "toxiproxy-cli": ensure_tool("toxiproxy-cli")}
 
 
-_EXTRAS: dict[str, Extras] = {"kafka": _kafka_extras, "toxiproxy": _toxiproxy_extras}
+def _jaeger_extras(_stack: StackConfig) -> dict[str, Path]:
+    return {"jaeger": ensure_tool("jaeger")}
+
+
+_EXTRAS: dict[str, Extras] = {
+    "kafka": _kafka_extras,
+    "toxiproxy": _toxiproxy_extras,
+    "jaeger": _jaeger_extras,
+}
 
 
 def _label(engine: Engine, image: str) -> str | None:

@@ -13,7 +13,7 @@ import yaml
 from shopflow_docker.compose import COMPOSE_FILE, OVERLAYS
 from shopflow_docker.images import DOCKER_DIR, OFFICIAL_PYTHON_IMAGE
 from shopflow_docker.offline import STAND_INS, offline_images, stand_in_name
-from shopflow_stack.config import StackConfig, load
+from shopflow_stack.config import REPO_ROOT, StackConfig, load
 from shopflow_stack.process import StackError
 
 pytestmark = pytest.mark.unit
@@ -144,22 +144,58 @@ def test_every_long_running_service_restarts_is_limited_and_checked():
 
 
 def test_every_image_variable_has_an_offline_stand_in(stack: StackConfig):
-    variables = set(re.findall(r"\$\{(SHOPFLOW_\w+_IMAGE):-", COMPOSE_FILE.read_text()))
+    files = [COMPOSE_FILE, *OVERLAYS.values()]
+    variables = {
+        v for path in files for v in re.findall(r"\$\{(SHOPFLOW_\w+_IMAGE):-", path.read_text())
+    }
     stand_ins = offline_images()
-    assert variables == set(stand_ins)
-    for variable in stand_ins:
-        name = stand_in_name(variable)
+    # Grafana has none: AGPL, never built or run here (a profile users opt into).
+    assert variables - {"SHOPFLOW_GRAFANA_IMAGE"} == set(stand_ins)
+    for image in stand_ins.values():
+        name = stand_in_name(image)
         assert name == "python" or (STAND_INS / name / "Dockerfile").is_file(), name
     # The Kafka stand-in runs the jars the local stack runs.
     assert stand_ins["SHOPFLOW_KAFKA_IMAGE"].endswith(f":{stack.kafka.version}")
 
 
-def test_stand_in_names_follow_the_variables():
-    assert stand_in_name("SHOPFLOW_POSTGRES_IMAGE") == "postgres"
-    with pytest.raises(StackError, match="SHOPFLOW_<NAME>_IMAGE"):
-        stand_in_name("POSTGRES")
+def test_stand_in_names_follow_the_images():
+    assert stand_in_name("shopflow-offline/postgres:15") == "postgres"
+    with pytest.raises(StackError, match="shopflow-offline/<name>:<tag>"):
+        stand_in_name("postgres:15")
 
 
 def test_the_expose_overlay_publishes_services_of_the_stack():
     exposed = yaml.safe_load(OVERLAYS["expose"].read_text())["services"]
     assert set(exposed) <= set(SERVICES)
+
+
+OBSERVABILITY = yaml.safe_load(OVERLAYS["observability"].read_text())
+
+
+def test_the_observability_overlay_traces_every_unit_through_the_collector(stack: StackConfig):
+    services = OBSERVABILITY["services"]
+    collector = services["otel-collector"]
+    for app in stack.apps:
+        tracing = services[app.name]["environment"]
+        assert tracing["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://otel-collector:4318"
+        assert tracing["OTEL_TRACES_SAMPLER_ARG"] == "1.0"  # a development deployment
+    assert collector["environment"]["JAEGER_OTLP_ENDPOINT"] == "jaeger:4317"
+    # Tracing is never in the way: no unit waits for any of it.
+    assert not any("depends_on" in services[app.name] for app in stack.apps)
+
+
+def test_prometheus_scrapes_every_unit_where_compose_runs_it(stack: StackConfig):
+    scrape = yaml.safe_load((REPO_ROOT / "observability/prometheus/prometheus.yml").read_text())
+    targets = {
+        job["job_name"]: job["static_configs"][0]["targets"] for job in scrape["scrape_configs"]
+    }
+    for app in stack.apps:
+        assert targets[app.name] == [f"{app.name}:{app.port}"], app.name
+    for job in ("otel-collector", "jaeger"):
+        assert job in OBSERVABILITY["services"], job
+    volumes = OBSERVABILITY["services"]["prometheus"]["volumes"]
+    assert "./observability/prometheus/rules:/etc/prometheus/rules:ro" in volumes
+
+
+def test_grafana_runs_only_when_asked_for():
+    assert OBSERVABILITY["services"]["grafana"]["profiles"] == ["grafana"]

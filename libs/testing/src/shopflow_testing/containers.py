@@ -29,6 +29,7 @@ from shopflow_stack.stack import Stack
 from shopflow_testing.infra import Infra, PostgresEndpoint
 
 READY_TIMEOUT = 180.0
+INFRA_IMAGES = ("SHOPFLOW_POSTGRES_IMAGE", "SHOPFLOW_REDIS_IMAGE", "SHOPFLOW_KAFKA_IMAGE")
 # The HOST listener of the compose file's Kafka: what clients on this machine use.
 KAFKA_HOST_LISTENER_PORT = 29092
 
@@ -42,7 +43,7 @@ def container_infra() -> Iterator[Infra]:
     engine = find_engine()
     images = images_for_tests()
     if images == "offline":
-        build_offline_images(engine, stack.config)
+        build_offline_images(engine, stack.config, INFRA_IMAGES)
     chosen = infra_images(images)
     with ExitStack() as running:
 
