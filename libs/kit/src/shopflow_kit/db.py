@@ -34,9 +34,14 @@ def service_metadata() -> MetaData:
 class Database:
     """A service's connection pool and the sessions drawn from it."""
 
-    def __init__(self, url: str, *, pool_size: int = 5, echo: bool = False) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+        # `pool_size` connections stay open. A busy service (requests, consumer, relay and
+        # sweeper at once) used to go past 5 and open and close a connection per transaction
+        # beyond them: a backend fork and a SCRAM handshake each (docs/benchmarks.md).
         # pre_ping replaces connections PostgreSQL dropped (restart, failover) instead of failing.
-        self.engine = create_async_engine(url, pool_size=pool_size, echo=echo, pool_pre_ping=True)
+        self.engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=10, echo=echo, pool_pre_ping=True
+        )
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
