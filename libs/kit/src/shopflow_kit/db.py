@@ -58,12 +58,17 @@ class Database:
         await self.engine.dispose()
 
 
-def app_database(request: Request) -> Database:
-    """The `Database` that `create_app` put on `app.state`."""
+def _app_database(request: Request) -> Database:
     database: Database | None = request.app.state.database
     if database is None:
         raise RuntimeError("this app was created without a database")
     return database
+
+
+async def app_database(request: Request) -> Database:
+    """The `Database` that `create_app` put on `app.state`."""
+    # async, as every dependency here: a plain def would cost a threadpool hop per request.
+    return _app_database(request)
 
 
 AppDatabase = Annotated[Database, Depends(app_database)]
@@ -73,7 +78,7 @@ open across."""
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's transaction, from the `Database` that `create_app` put on `app.state`."""
-    async with app_database(request).transaction() as session:
+    async with _app_database(request).transaction() as session:
         yield session
 
 

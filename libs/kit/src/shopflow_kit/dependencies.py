@@ -88,7 +88,7 @@ class PublishingState(Protocol):
     def unavailable_dependency(self) -> str | None: ...
 
 
-def require_publishing(request: Request) -> None:
+async def require_publishing(request: Request) -> None:
     """A route dependency: 503 `dependency-unavailable` (kafka) while the app's outbox
     relay (`app.state.outbox_relay`) cannot publish, for work that needs the bus."""
     relay: PublishingState | None = getattr(request.app.state, "outbox_relay", None)

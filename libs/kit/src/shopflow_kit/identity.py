@@ -4,7 +4,7 @@ The gateway verifies the bearer token, strips any client-sent copies of these he
 and sets them from the token. Services trust them and never parse tokens themselves.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -22,7 +22,7 @@ class Caller:
     roles: frozenset[str]
 
 
-def _caller(
+async def _caller(
     customer_id: Annotated[
         str | None,
         Header(
@@ -51,17 +51,17 @@ def _caller(
 CurrentCaller = Annotated[Caller, Depends(_caller)]
 
 
-def _customer_id(caller: CurrentCaller) -> str:
+async def _customer_id(caller: CurrentCaller) -> str:
     return caller.customer_id
 
 
 CustomerId = Annotated[str, Depends(_customer_id)]
 
 
-def require_role(role: str) -> Callable[[Caller], None]:
+def require_role(role: str) -> Callable[[Caller], Awaitable[None]]:
     """A route dependency: 401 without an identity, 403 without `role`."""
 
-    def check(caller: CurrentCaller) -> None:
+    async def check(caller: CurrentCaller) -> None:
         if role not in caller.roles:
             raise Problem(FORBIDDEN, f"this needs the {role!r} role")
 

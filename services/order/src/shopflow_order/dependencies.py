@@ -12,7 +12,7 @@ from shopflow_order.upstreams import Inventory
 IDEMPOTENCY_KEY_REQUIRED = ProblemType(400, "idempotency-key-required", "Idempotency-Key required")
 
 
-def _idempotency_key(
+async def _idempotency_key(
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -33,12 +33,12 @@ def _idempotency_key(
     return idempotency_key
 
 
-def _inventory(request: Request) -> Inventory:
+async def _inventory(request: Request) -> Inventory:
     inventory: Inventory = request.app.state.inventory
     return inventory
 
 
-def _orchestrator(request: Request) -> Orchestrator:
+async def _orchestrator(request: Request) -> Orchestrator:
     orchestrator: Orchestrator = request.app.state.orchestrator
     return orchestrator
 

@@ -65,7 +65,7 @@ class Faults:
         return self._dice.random() < rate
 
 
-def current_faults(request: Request) -> Faults:
+async def current_faults(request: Request) -> Faults:
     faults: Faults = request.app.state.faults
     return faults
 
