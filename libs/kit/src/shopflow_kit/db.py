@@ -38,10 +38,11 @@ class Database:
         # `pool_size` connections stay open. A busy service (requests, consumer, relay and
         # sweeper at once) used to go past 5 and open and close a connection per transaction
         # beyond them: a backend fork and a SCRAM handshake each (docs/benchmarks.md).
-        # pre_ping replaces connections PostgreSQL dropped (restart, failover) instead of failing.
-        self.engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=10, echo=echo, pool_pre_ping=True
-        )
+        # No ping per checkout (a round trip on every transaction): a connection PostgreSQL
+        # dropped (restart, failover) fails its first statement, SQLAlchemy then replaces
+        # every connection of the pool, and that one failure is a 503 with Retry-After
+        # (`dependencies`) or a consumer's retry, as any outage of the database is.
+        self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=10, echo=echo)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
