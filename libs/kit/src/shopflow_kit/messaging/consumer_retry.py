@@ -11,12 +11,12 @@ retry together.
 """
 
 import random
-from collections.abc import Callable
 
 from pydantic import BaseModel, NonNegativeFloat, PositiveInt
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from shopflow_kit.backoff import Draw, backoff
 from shopflow_kit.dependencies import DATABASE, unavailable_dependency
 
 
@@ -60,19 +60,17 @@ class ConsumerRetryPolicy(BaseModel, frozen=True):
     backoff_seconds: NonNegativeFloat = 0.5  # retry n waits at random up to backoff × 2^(n-1)
     max_backoff_seconds: NonNegativeFloat = 5.0
 
-    def backoff(
-        self, failed_attempts: int, draw: Callable[[float, float], float] = random.uniform
-    ) -> float:
+    def backoff(self, failed_attempts: int, draw: Draw = random.uniform) -> float:
         """Seconds to wait after the `failed_attempts`-th failure: `draw(0, capped ceiling)`."""
-        doublings = min(failed_attempts - 1, 32)  # long past the cap, and no float overflow
-        ceiling = min(self.backoff_seconds * 2**doublings, self.max_backoff_seconds)
-        return draw(0.0, ceiling)
+        return backoff(
+            failed_attempts, first=self.backoff_seconds, cap=self.max_backoff_seconds, draw=draw
+        )
 
     def retry_delay(
         self,
         error: BaseException,
         failed_attempts: int,
-        draw: Callable[[float, float], float] = random.uniform,
+        draw: Draw = random.uniform,
     ) -> float | None:
         """Seconds to wait before trying again, or None: dead-letter the message now."""
         if is_outage(error):

@@ -1,7 +1,8 @@
 """How the relay rides out Kafka or PostgreSQL being away: back off, and say so twice.
 
 Each failed attempt waits a random time below a ceiling that doubles up to a cap ("full
-jitter"), so relays that failed together do not retry together. The log says when an
+jitter", `shopflow_kit.backoff`), so relays that failed together do not retry together,
+however long the outage lasts. The log says when an
 outage begins and when it ends, not once per attempt: a broker down for an hour is two lines.
 """
 
@@ -11,6 +12,8 @@ import time
 from collections.abc import Callable
 
 from aiokafka.errors import KafkaError
+
+from shopflow_kit.backoff import Draw, backoff
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ class Outage:
         *,
         first_backoff: float = 0.1,
         max_backoff: float = 30.0,
-        draw: Callable[[float, float], float] = random.uniform,
+        draw: Draw = random.uniform,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
@@ -48,8 +51,9 @@ class Outage:
                 error,
             )
         self.failed_attempts += 1
-        ceiling = self.first_backoff * 2 ** (self.failed_attempts - 1)
-        return self._draw(0.0, min(ceiling, self.max_backoff))
+        return backoff(
+            self.failed_attempts, first=self.first_backoff, cap=self.max_backoff, draw=self._draw
+        )
 
     def attempt_succeeded(self) -> None:
         if self.failed_attempts:

@@ -65,3 +65,10 @@ def test_the_log_names_what_is_away(caplog, error, blamed):
     caplog.set_level(logging.WARNING, logger="shopflow_kit.messaging.relay_outage")
     Outage("relay").attempt_failed(error)
     assert f"{blamed} unavailable" in caplog.records[0].getMessage()
+
+
+def test_an_outage_of_any_length_keeps_a_capped_backoff():
+    # Attempt 1,025 computed 0.1 * 2**1024: an OverflowError that killed the relay.
+    outage = Outage("relay", first_backoff=0.1, max_backoff=30.0, draw=ceiling)
+    waits = [outage.attempt_failed(OSError()) for _ in range(1_100)]
+    assert waits[-1] == 30.0
