@@ -1,6 +1,7 @@
 """Kafka fixtures: topics no other test uses, and a whole bus of ShopFlow topics of a test's own.
 
-- `kafka_topic`: `await kafka_topic(partitions=3)` creates a topic for this test only;
+- `kafka_topic`: `await kafka_topic(partitions=3)` creates a topic for this test only
+  (`dead_letters=True`: with its `<topic>.dlq`, which a consumer of it needs);
 - `bus_topics`: a complete set of ShopFlow topics (commands, events, dead letters) under
   a prefix of the test's own, deleted afterwards;
 - `on_test_bus`: the settings fields that put a service on those topics,
@@ -16,6 +17,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shopflow_contracts.topics import Topics
+from shopflow_kit.messaging.dead_letters import dead_letter_topic
 from shopflow_testing.infra import Infra, unique_name
 
 BUS_PARTITIONS = 3  # as the stack's topics: per-key order is what the tests rely on
@@ -30,10 +32,11 @@ async def kafka_topic(infra: Infra, request: pytest.FixtureRequest) -> AsyncIter
     await admin.start()
     created: list[str] = []
 
-    async def create(partitions: int = 1) -> str:
+    async def create(partitions: int = 1, *, dead_letters: bool = False) -> str:
         name = unique_name(request, "test.").replace("_", "-")
-        await admin.create_topics([NewTopic(name, partitions, 1)])
-        created.append(name)
+        names = [name, dead_letter_topic(name)] if dead_letters else [name]
+        await admin.create_topics([NewTopic(topic, partitions, 1) for topic in names])
+        created.extend(names)
         return name
 
     try:

@@ -30,6 +30,7 @@ from aiokafka.errors import CommitFailedError, KafkaError
 from prometheus_client import CollectorRegistry
 
 from shopflow_kit.db import Database
+from shopflow_kit.failpoints import failpoint
 from shopflow_kit.messaging.consumer_dispatch import Dispatcher
 from shopflow_kit.messaging.consumer_handover import Handover
 from shopflow_kit.messaging.consumer_metrics import ConsumerMetrics
@@ -119,6 +120,7 @@ class MessageConsumer:
             if handover.revocations != revocations:
                 return  # revoked meanwhile: its next owner reads it from the committed offset
             await dispatcher.dispatch(record)
+            failpoint("consumer.before-offset-commit")
             await self._commit(consumer, record)
 
     async def _commit(self, consumer: AIOKafkaConsumer, record: ConsumerRecord) -> None:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from shopflow_kit.db import Database
+from shopflow_kit.failpoints import failpoint
 from shopflow_kit.logging import log_context
 from shopflow_kit.messaging.consumer_metrics import ConsumerMetrics
 from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
@@ -111,6 +112,7 @@ class Dispatcher:
                 logger.info("skipped %s: handled before", envelope.type)
                 return Outcome.DUPLICATE
             await self._handlers.handle(session, message, envelope)
+            failpoint("consumer.before-commit")
         logger.info("handled %s", envelope.type)
         return Outcome.HANDLED
 

@@ -23,6 +23,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.exc import SQLAlchemyError
 
 from shopflow_kit.db import Database
+from shopflow_kit.failpoints import failpoint
 from shopflow_kit.messaging.relay_batch import (
     claim_batch,
     delete_published,
@@ -101,6 +102,7 @@ class OutboxRelay:
             if not batch:
                 return 0
             await self._publisher.publish(batch)
+            failpoint("relay.after-publish")
             lags = await mark_published(session, batch)
         self.metrics.record_published(lags)
         return len(batch)

@@ -6,6 +6,8 @@ what was published (offsets are committed only after the database transaction).
 """
 
 import asyncio
+import os
+import sys
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,8 +15,12 @@ from contextlib import asynccontextmanager, suppress
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Column, Identity, Integer, Table, Text, Uuid, insert, select, text
 
@@ -29,6 +35,7 @@ from shopflow_kit.messaging.dead_letters import (
 from shopflow_kit.messaging.envelope import Envelope, Message
 from shopflow_kit.messaging.handlers import MessageHandlers
 from shopflow_kit.messaging.inbox import INBOX
+from shopflow_testing.failpoints import paused_at, pausing_at
 
 pytestmark = pytest.mark.integration
 
@@ -79,14 +86,11 @@ async def admin(infra) -> AsyncIterator[AIOKafkaAdminClient]:
 
 
 @pytest.fixture
-async def new_topic(kafka_topic, admin):
+def new_topic(kafka_topic, admin):
     """A factory: `await new_topic(partitions)` makes a unique topic and its dead-letter topic."""
-    dead_letter_topics: list[str] = []
 
     async def create(partitions: int = 1) -> str:
-        topic = await kafka_topic(partitions=partitions)
-        await admin.create_topics([NewTopic(dead_letter_topic(topic), 1, 1)])
-        dead_letter_topics.append(dead_letter_topic(topic))
+        topic = await kafka_topic(partitions=partitions, dead_letters=True)
 
         async def known() -> bool:  # the consumer refuses to start without its topics
             return {topic, dead_letter_topic(topic)} <= set(await admin.list_topics())
@@ -94,9 +98,7 @@ async def new_topic(kafka_topic, admin):
         await eventually(known, lambda: f"{topic} never appeared in the metadata")
         return topic
 
-    yield create
-    if dead_letter_topics:
-        await admin.delete_topics(dead_letter_topics)
+    return create
 
 
 @pytest.fixture
@@ -153,18 +155,22 @@ async def committed(admin, group: str, partitions) -> dict[TopicPartition, int]:
     return {p: offsets[p].offset if p in offsets else -1 for p in partitions}
 
 
+# What the group coordinator answers while it loads or moves a new group: ask again.
+COORDINATOR_BUSY = (
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
+
+
 async def eventually(check: Callable[[], Awaitable[bool]], failure: Callable[[], str]) -> None:
-    """Wait for `check()` to hold, riding out a broker that is busy or restarting (other tests
-    restart it); fail with `failure()` if it does not within 30 s."""
+    """Wait for `check()` to hold; fail with `failure()` if it does not within 30 s."""
     try:
         async with asyncio.timeout(30):
             while True:
-                try:
+                with suppress(*COORDINATOR_BUSY):
                     if await check():
                         return
-                except KafkaError as error:
-                    if not error.retriable:
-                        raise
                 await asyncio.sleep(0.05)
     except TimeoutError:
         pytest.fail(failure())
@@ -364,26 +370,111 @@ async def test_a_dead_letter_replayed_after_a_fix_takes_effect_once(
     assert await read_dead_letters(bootstrap, topic) == [letter]  # skipped, not failed again
 
 
-async def test_a_crash_mid_handling_leaves_no_trace_and_the_restart_handles_it_once(
-    infra, database, admin, topic, group, consumer_of
+CONSUMER_PROCESS = """
+import asyncio, sys
+from sqlalchemy import Column, Integer, MetaData, Table, Text, Uuid, insert
+from shopflow_kit.db import Database
+from shopflow_kit.messaging.consumer import MessageConsumer
+from shopflow_kit.messaging.envelope import Message
+from shopflow_kit.messaging.handlers import MessageHandlers
+
+class NoteTaken(Message):
+    n: int
+
+EFFECTS = Table("effects", MetaData(), Column("id", Integer, primary_key=True),
+                Column("message_id", Uuid), Column("consumer", Text))
+
+async def take_note(session, message, envelope):
+    row = {"message_id": envelope.message_id, "consumer": "crashed"}
+    await session.execute(insert(EFFECTS).values(row))
+
+url, bootstrap, group, topic = sys.argv[1:]
+consumer = MessageConsumer(Database(url), bootstrap, group_id=group, topics=[topic],
+                           handlers=MessageHandlers().add(NoteTaken, take_note))
+asyncio.run(consumer.run())
+"""
+
+
+@pytest.fixture
+async def consumer_process(database, infra, topic, group):
+    """A factory: a consumer of `topic` in `group` in a process of its own, stopped at the
+    failpoint given; killed (if still there) after the test."""
+    started: list[asyncio.subprocess.Process] = []
+
+    async def start(failpoint: str) -> asyncio.subprocess.Process:
+        url = database.engine.url.render_as_string(hide_password=False)
+        process = await asyncio.create_subprocess_exec(
+            *(sys.executable, "-c", CONSUMER_PROCESS, url, infra.kafka_bootstrap_servers),
+            *(group, topic),
+            env={**os.environ, **pausing_at(failpoint)},
+            stderr=asyncio.subprocess.PIPE,
+        )
+        started.append(process)
+        await paused_at(process, failpoint)
+        return process
+
+    yield start
+    for process in started:
+        if process.returncode is None:
+            await crash(process)
+
+
+async def crash(process: asyncio.subprocess.Process) -> None:
+    process.kill()  # SIGKILL, where the failpoint held it
+    await process.wait()
+
+
+async def transactions_open(database: Database) -> int:
+    """Connections to the test's database inside a transaction they have not ended."""
+    async with database.transaction() as session:
+        count = await session.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state = 'idle in transaction' AND pid <> pg_backend_pid()"
+            )
+        )
+    return int(count or 0)
+
+
+async def test_a_consumer_killed_before_its_transaction_commits_leaves_no_trace(
+    infra, database, admin, topic, group, consumer_of, consumer_process
 ):
-    effect_written, never = asyncio.Event(), asyncio.Event()
-
-    async def crash_after_the_effect(session, message, envelope):
-        await take_note("crashed")(session, message, envelope)
-        effect_written.set()
-        await never.wait()  # the process dies here: before the commit
-
     sent = envelope(1)
     ends = await publish(infra.kafka_bootstrap_servers, topic, sent.to_bytes())
-    async with running(consumer_of(crash_after_the_effect)):
-        await asyncio.wait_for(effect_written.wait(), timeout=30)
+    process = await consumer_process("consumer.before-commit")
+    try:
+        # The window: the effect and the inbox row written in a transaction still open.
+        assert await transactions_open(database) == 1
+        assert await effects(database) == []
+    finally:
+        await crash(process)
 
-    assert await effects(database) == []  # rolled back with the inbox row
     assert await committed(admin, group, ends) == dict.fromkeys(ends, -1)
-    async with running(consumer_of(take_note("restarted"))) as task:
+    registry = CollectorRegistry()
+    async with running(consumer_of(take_note("restarted"), registry=registry)) as task:
         await wait_until_committed(task, admin, group, ends)
     assert await effects(database) == [(sent.message_id, "restarted")]
+    assert consumed(registry, topic, "handled") == 1
+
+
+async def test_a_consumer_killed_after_its_commit_before_the_offset_takes_no_second_effect(
+    infra, database, admin, topic, group, consumer_of, consumer_process
+):
+    sent = envelope(1)
+    ends = await publish(infra.kafka_bootstrap_servers, topic, sent.to_bytes())
+    process = await consumer_process("consumer.before-offset-commit")
+    try:
+        # The window: the effect committed with the inbox row; the offset not committed.
+        assert await effects(database) == [(sent.message_id, "crashed")]
+        assert await committed(admin, group, ends) == dict.fromkeys(ends, -1)
+    finally:
+        await crash(process)
+
+    registry = CollectorRegistry()
+    async with running(consumer_of(take_note("restarted"), registry=registry)) as task:
+        await wait_until_committed(task, admin, group, ends)
+    assert await effects(database) == [(sent.message_id, "crashed")]  # delivered again, skipped
+    assert consumed(registry, topic, "duplicate") == 1
 
 
 async def test_a_consumer_stopping_mid_stream_hands_over_every_message_exactly_once(

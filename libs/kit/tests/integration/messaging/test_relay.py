@@ -1,12 +1,14 @@
 """OutboxRelay on real PostgreSQL and Kafka: every message, in order per key, at least once.
 
-Each test has a database of its own and a topic of its own; crashes are real (SIGKILL),
-outages are real (the broker is stopped), and a failed marking is PostgreSQL refusing it.
+Each test has a database of its own and a topic of its own; crashes are real (SIGKILL
+of a relay process held at the moment named, by a failpoint), outages are real (the
+broker is stopped), and a failed marking is PostgreSQL refusing it.
 """
 
 import asyncio
 import inspect
 import logging
+import os
 import sys
 import uuid
 from collections import Counter, defaultdict
@@ -15,17 +17,28 @@ from contextlib import asynccontextmanager, suppress
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from sqlalchemy import insert, text
+from sqlalchemy import Column, Identity, Integer, Table, Uuid, insert, select, text
 
 from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
+from shopflow_kit.messaging.consumer import MessageConsumer
+from shopflow_kit.messaging.handlers import MessageHandlers
+from shopflow_kit.messaging.inbox import INBOX
 from shopflow_kit.messaging.outbox import OUTBOX, add_to_outbox, outbox_row
 from shopflow_kit.messaging.relay import OutboxRelay
+from shopflow_testing.failpoints import paused_at, pausing_at
 
 pytestmark = pytest.mark.integration
 
 METADATA = service_metadata()
 OUTBOX_TABLE = OUTBOX.declare(METADATA)
+INBOX.declare(METADATA)
+HANDLED = Table(  # what the consumer of the broker-outage test did, message by message
+    "handled",
+    METADATA,
+    Column("id", Integer, Identity(always=True), primary_key=True),
+    Column("message_id", Uuid, nullable=False),
+)
 KEYS = [f"order-{i}" for i in range(12)]
 PARTITIONS = 3  # as the stack's topics have: keys spread, each key in one partition
 
@@ -59,6 +72,10 @@ async def unpublished(database: Database) -> int:
 
 async def all_published(database: Database) -> bool:
     return await unpublished(database) == 0
+
+
+async def all_handled(database: Database, ids: list[uuid.UUID]) -> bool:
+    return set(await handled(database)) == set(ids)
 
 
 async def eventually(condition: Callable[[], bool | Awaitable[bool]], within: float = 30) -> None:
@@ -102,9 +119,10 @@ def arrivals(records: list[ConsumerRecord]) -> tuple[Counter[uuid.UUID], dict[st
 
 
 @asynccontextmanager
-async def running(*relays: OutboxRelay) -> AsyncIterator[None]:
-    """The relays at work for the block, then cancelled: as an app's background jobs are."""
-    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+async def running(*jobs: OutboxRelay | MessageConsumer) -> AsyncIterator[None]:
+    """The relays (and consumers) at work for the block, then cancelled: as an app's
+    background jobs are."""
+    tasks = [asyncio.create_task(job.run()) for job in jobs]
     try:
         yield
     finally:
@@ -219,12 +237,13 @@ async def test_rows_committed_without_a_notification_are_found_by_polling(
 
 
 # A sequence, not a table: nextval() is not rolled back with the marking it fails.
+# (A crash in the same place is the failpoint test below: this is the database refusing.)
 FAIL_THE_FIRST_MARKING = [
     "CREATE SEQUENCE markings",
     """CREATE FUNCTION fail_the_first_marking() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN
            IF nextval('markings') = 1 THEN
-               RAISE EXCEPTION 'the relay died after the acks, before marking';
+               RAISE EXCEPTION 'the marking of an acknowledged batch is refused';
            END IF;
            RETURN NULL;
        END $$""",
@@ -233,7 +252,7 @@ FAIL_THE_FIRST_MARKING = [
 ]
 
 
-async def test_a_batch_published_but_not_marked_is_published_again_as_the_same_messages(
+async def test_a_batch_whose_marking_fails_is_published_again_as_the_same_messages(
     infra, kafka_topic, database
 ):
     topic = await kafka_topic(partitions=PARTITIONS)
@@ -308,55 +327,84 @@ asyncio.run(OutboxRelay(Database(sys.argv[1]), sys.argv[2], batch_size=5).run())
 """
 
 
-async def test_a_relay_killed_mid_drain_loses_nothing_the_next_one_publishes_the_rest(
+async def test_a_relay_killed_after_the_acks_before_marking_loses_nothing_and_resends_the_batch(
     infra, kafka_topic, database
 ):
     topic = await kafka_topic(partitions=PARTITIONS)
-    ids = await write(database, topic, range(100))
+    ids = await write(database, topic, range(10))  # 120 rows: 24 batches of 5
     url = database.engine.url.render_as_string(hide_password=False)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", RELAY_PROCESS, url, infra.kafka_bootstrap_servers
+        sys.executable,
+        "-c",
+        RELAY_PROCESS,
+        url,
+        infra.kafka_bootstrap_servers,
+        env={**os.environ, **pausing_at("relay.after-publish")},
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
-        await eventually(lambda: published_ids(database))  # it has begun
+        await paused_at(process, "relay.after-publish")
+        # The window: the first batch is in Kafka, acknowledged; not one row is marked.
+        in_kafka = arrivals(await read_all(infra.kafka_bootstrap_servers, topic))[0]
+        assert set(in_kafka) == set(ids[:5])
+        assert await unpublished(database) == len(ids)
     finally:
         process.kill()  # SIGKILL: no finally, no rollback, no goodbye
         await process.wait()
-    assert await unpublished(database) > 0, "precondition: killed before the outbox was drained"
 
     async with running(OutboxRelay(database, infra.kafka_bootstrap_servers)):
         await eventually(lambda: all_published(database))
 
     copies, orders = arrivals(await read_all(infra.kafka_bootstrap_servers, topic))
-    assert set(copies) == set(ids)
-    assert orders == {key: list(range(100)) for key in KEYS}
+    assert copies == Counter(ids) + Counter(ids[:5]), "the batch again, under the same ids"
+    assert orders == {key: list(range(10)) for key in KEYS}
 
 
-async def test_while_kafka_is_down_writes_commit_and_the_backlog_drains_once_it_is_back(
+async def handled(database: Database) -> list[uuid.UUID]:
+    """The ids the consumer handled, in the order it committed them."""
+    async with database.transaction() as session:
+        rows = await session.scalars(select(HANDLED.c.message_id).order_by(HANDLED.c.id))
+    return list(rows)
+
+
+async def test_while_kafka_is_down_writes_commit_and_the_backlog_reaches_a_running_consumer_once(
     infra, kafka_topic, database, caplog
 ):
+    """The broker stopped under a running relay and a running consumer, then started again."""
     if infra.kafka_outage is None:
         pytest.skip("this infrastructure cannot stop its broker")
     caplog.set_level(logging.INFO, logger="shopflow_kit.messaging")
-    topic = await kafka_topic(partitions=PARTITIONS)
+    topic = await kafka_topic(partitions=PARTITIONS, dead_letters=True)
+
+    async def note(session, message, envelope):
+        await session.execute(insert(HANDLED).values(message_id=envelope.message_id))
+
     relay = OutboxRelay(
         database, infra.kafka_bootstrap_servers, poll_interval=0.1, publish_timeout=2
     )
+    consumer = MessageConsumer(
+        database,
+        infra.kafka_bootstrap_servers,
+        group_id=f"{topic}.group",
+        topics=[topic],
+        handlers=MessageHandlers().add(OrderNoted, note),
+    )
 
-    async with running(relay):
+    async with running(relay, consumer):
         ids = await write(database, topic, range(2))
-        await eventually(lambda: all_published(database))
+        await eventually(lambda: all_handled(database, ids))
         async with infra.kafka_outage():
             ids += await write(database, topic, range(2, 6))  # the service keeps committing
             await eventually(lambda: sample(relay, "outbox_publish_failures_total") >= 2)
             await eventually(lambda: sample(relay, "outbox_pending") == 4 * len(KEYS))
             await eventually(lambda: sample(relay, "outbox_oldest_pending_age_seconds") > 1)
-        await eventually(lambda: all_published(database), within=120)
+        await eventually(lambda: all_handled(database, ids), within=120)
 
     copies, orders = arrivals(await read_all(infra.kafka_bootstrap_servers, topic))
     assert set(copies) == set(ids)
     assert max(copies.values()) <= 2, "a copy per failed attempt would pile up"
     assert orders == {key: list(range(6)) for key in KEYS}
+    assert sorted(await handled(database)) == sorted(ids), "each handled once: copies skipped"
     outage = [r.getMessage() for r in caplog.records if r.name.endswith("relay_outage")]
     assert len(outage) == 2, "said once when it began, once when it ended"
     assert "Kafka unavailable" in outage[0]
