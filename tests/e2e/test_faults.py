@@ -1,16 +1,22 @@
 """Orders under faults still end CONFIRMED or CANCELLED, with stock, payments and the
 provider's ledger agreeing: a customer's cancel, a provider that never answers, and the
-order service killed in the middle of a burst."""
+order service killed in the middle of a burst, or held by a failpoint mid-saga and killed
+there."""
 
 import asyncio
 import signal
 import uuid
 
+import asyncpg
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import TopicPartition
 
+from shopflow_contracts.topics import Topics
 from shopflow_stack.shop_client import available, settled
 from shopflow_stack.stack import Stack
+from shopflow_testing.failpoints import paused_in_log, pausing_at
 
 pytestmark = pytest.mark.e2e
 
@@ -83,6 +89,11 @@ async def test_a_cancel_while_the_provider_is_slow_refunds_and_releases(
     assert cancel.status_code == 202
     assert (order["status"], order["cancellation_reason"]) == ("CANCELLED", "cancelled_by_customer")
     await assert_consistent(gateway, provider, alice, order)
+    # The charge was under way when the cancel came: it went through, and was given back.
+    charges = await ledger(provider, order["id"])
+    assert [(c["amount"], c["amount_refunded"]) for c in charges] == [(1000, 1000)]
+    payments = await gateway.get(f"/api/v1/orders/{order['id']}/payments", headers=alice)
+    assert [p["status"] for p in payments.json()] == ["REFUNDED"]
     assert await available(gateway, sku) == 3
 
 
@@ -102,6 +113,20 @@ async def test_a_provider_that_never_answers_ends_in_a_timed_out_cancellation(
     assert await available(gateway, sku) == 3
 
 
+async def orders_unfinished(shop: Stack, sku: str) -> int:
+    """Orders of `sku` whose saga the order service has not finished, as its database says."""
+    connection = await asyncpg.connect(shop.postgres["order"].config.url(driver="postgresql"))
+    try:
+        count: int = await connection.fetchval(
+            "SELECT count(*) FROM orders JOIN order_lines ON order_lines.order_id = orders.id"
+            " WHERE order_lines.sku = $1 AND orders.status = 'PENDING'",
+            sku,
+        )
+    finally:
+        await connection.close()
+    return count
+
+
 async def test_killing_the_order_service_mid_burst_loses_and_doubles_nothing(
     shop, gateway, alice, new_product, provider
 ):
@@ -112,9 +137,15 @@ async def test_killing_the_order_service_mid_burst_loses_and_doubles_nothing(
         await arriving
         if answered == 3:
             break  # some orders are in, the rest in flight: now the crash
-    shop.get("order").kill(signal.SIGKILL)
-    responses = await asyncio.gather(*burst)
-    await shop.up(["order"])
+    try:
+        unanswered = sum(not request.done() for request in burst)
+        shop.get("order").kill(signal.SIGKILL)
+        in_the_middle = await orders_unfinished(shop, sku)  # as it died: nobody moves them
+        responses = await asyncio.gather(*burst)
+    finally:
+        await shop.up(["order"])
+    assert unanswered > 0, "the kill landed with no request in flight"
+    assert in_the_middle > 0, "the kill landed with no saga under way"
 
     # A refused request may still have created its order before the crash: a client
     # retries it with the same Idempotency-Key, and gets that order, or a new one.
@@ -130,3 +161,62 @@ async def test_killing_the_order_service_mid_burst_loses_and_doubles_nothing(
         await assert_consistent(gateway, provider, alice, order)
     sold = sum(o["items"][0]["quantity"] for o in orders if o["status"] == "CONFIRMED")
     assert await available(gateway, sku) == 100 - sold
+
+
+async def reply_in_the_window(shop: Stack, order_id: str) -> tuple[TopicPartition, int]:
+    """Where the reply the order service just handled came from, checking it is in the window:
+    its saga step committed (the next command in the outbox), its offset not."""
+    connection = await asyncpg.connect(shop.postgres["order"].config.url(driver="postgresql"))
+    try:
+        topic, partition, offset = await connection.fetchrow(
+            "SELECT kafka_topic, kafka_partition, kafka_offset FROM processed_messages"
+            " WHERE message_type = 'StockReserved' ORDER BY processed_at DESC LIMIT 1"
+        )
+        next_command = await connection.fetchval(
+            "SELECT count(*) FROM outbox WHERE key = $1 AND type = 'ChargePayment'", order_id
+        )
+    finally:
+        await connection.close()
+    assert next_command == 1, "the saga had not taken its step"
+    where = TopicPartition(topic, partition)
+    admin = AIOKafkaAdminClient(bootstrap_servers=shop.config.kafka.bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(
+            Topics().group("order"), partitions=[where]
+        )
+    finally:
+        await admin.close()
+    assert offsets[where].offset <= offset, "the reply's offset was committed already"
+    return where, offset
+
+
+async def test_the_order_service_killed_after_a_saga_step_before_its_offset_takes_it_once(
+    shop, gateway, alice, new_product, provider
+):
+    order_service = shop.get("order")
+    sku = await new_product(stock=3)
+    log_end = order_service.log_path.stat().st_size
+    await shop.restart("order", env=pausing_at("consumer.before-offset-commit"))
+    try:
+        placed = (await order_placed(gateway, alice, sku)).json()
+        await paused_in_log(order_service.log_path, "consumer.before-offset-commit", after=log_end)
+        await reply_in_the_window(shop, placed["id"])
+        order_service.kill(signal.SIGKILL)  # held in the window: dies there
+    finally:
+        await shop.up(["order"])  # as configured: no failpoint
+
+    order = await settled(gateway, alice, placed["id"])
+    assert order["status"] == "CONFIRMED"
+    await assert_consistent(gateway, provider, alice, order)
+    assert await available(gateway, sku) == 2
+    async with httpx.AsyncClient() as client:
+        metrics = (await client.get(f"http://127.0.0.1:{order_service.port}/metrics")).text
+    redelivered = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("messages_consumed_total{")
+        and 'type="StockReserved"' in line
+        and 'outcome="duplicate"' in line
+    ]
+    assert redelivered, "the reply was not delivered again to the restarted service"
