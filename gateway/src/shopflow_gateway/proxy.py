@@ -36,8 +36,9 @@ async def call_upstream(
     # The id this gateway answers with, kept or made by the kit's request id middleware.
     request_id = current_log_context().get("request_id") or uuid.uuid4().hex
     headers = upstream_request_headers(request.headers.items(), caller, request_id)
+    # As bytes: a value beyond ASCII (obs-text) crosses as it came, instead of failing to encode.
     outgoing = upstream.build_request(
-        method or request.method, target, headers=headers, content=body or None
+        method or request.method, target, headers=_encoded(headers), content=body or None
     )
     return await upstream.stream(outgoing, unavailable_statuses=unavailable_statuses)
 

@@ -138,3 +138,13 @@ async def test_unknown_routes_and_bad_ids_are_problems(gateway, path, status, sl
     assert answer.status_code == status
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["type"] == PROBLEM_BASE + slug
+
+
+async def test_a_header_with_bytes_beyond_ascii_crosses_unchanged(echo_gateway):
+    # RFC 9110 allows obs-text (0x80-0xFF) in a field value: opaque, but no reason to fail.
+    answer = await echo_gateway.client.get(
+        "/api/v1/products/MUG-001", headers={"X-Note": "café ☕".encode()}
+    )
+
+    assert answer.status_code == 200
+    assert answer.json()["x-note"].encode("latin-1") == "café ☕".encode()

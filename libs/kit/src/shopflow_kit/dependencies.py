@@ -47,7 +47,7 @@ class DependencyUnavailable(Problem):
 
 def unavailable_dependency(error: BaseException) -> str | None:
     """`database` if `error`, or an error it was raised from, says PostgreSQL is away."""
-    for cause in _chain(error):
+    for cause in causes(error):
         if isinstance(cause, PoolTimeoutError):  # every connection busy past pool_timeout
             return DATABASE
         if isinstance(cause, DBAPIError) and cause.connection_invalidated:
@@ -61,7 +61,7 @@ def unavailable_dependency(error: BaseException) -> str | None:
     return None
 
 
-def _chain(error: BaseException) -> Iterator[BaseException]:
+def causes(error: BaseException) -> Iterator[BaseException]:
     """`error`, what it was raised from, and a DBAPI error's driver error, once each."""
     seen: set[int] = set()
     pending: list[BaseException | None] = [error]

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopflow_kit.dependencies import DependencyUnavailable, unavailable_dependency
+from shopflow_kit.dependencies import DependencyUnavailable, causes, unavailable_dependency
 from shopflow_kit.problems import (
     INTERNAL_ERROR,
     MALFORMED_JSON,
@@ -45,6 +45,8 @@ def _as_problem(exc: Exception) -> Problem:
     anything else unexpected an opaque 500."""
     if (dependency := unavailable_dependency(exc)) is not None:
         return DependencyUnavailable(dependency)
+    if _unstorable_text(exc):  # what a schema missed: U+0000 or bytes that are not UTF-8
+        return Problem(VALIDATION_ERROR, "The request holds text that cannot be stored.")
     match exc:
         case Problem():
             return exc
@@ -60,6 +62,14 @@ def _as_problem(exc: Exception) -> Problem:
             return Problem(ProblemType.for_status(status))
         case _:
             return Problem(INTERNAL_ERROR, "An unexpected error occurred.")
+
+
+# SQLSTATE 22021 character_not_in_repertoire, 22P05 untranslatable_character.
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
+def _unstorable_text(exc: Exception) -> bool:
+    return any(getattr(cause, "sqlstate", None) in _UNSTORABLE_TEXT for cause in causes(exc))
 
 
 def _validation_problem(exc: RequestValidationError) -> Problem:

@@ -164,7 +164,10 @@ class Upstream:
         method: str,
         path: str,
         *,
-        headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+        headers: Mapping[str, str]
+        | Sequence[tuple[str, str]]
+        | Sequence[tuple[bytes, bytes]]
+        | None = None,
         content: bytes | None = None,
     ) -> httpx.Request:
         """A request to this upstream, `path` relative to its base URL (a query included)."""

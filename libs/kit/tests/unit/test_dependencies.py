@@ -101,3 +101,17 @@ async def test_a_route_meeting_its_database_away_answers_503_and_logs_one_line(
     [record] = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert record.levelno == logging.WARNING
     assert record.exc_info is None  # an outage is not a bug: no traceback per request
+
+
+async def test_text_a_schema_let_through_and_the_database_refused_is_a_422(settings, client_for):
+    router = APIRouter()
+
+    @router.post("/products")
+    async def create() -> None:
+        raise driver_error(asyncpg.CharacterNotInRepertoireError("invalid byte sequence 0x00"))
+
+    async with client_for(create_app(settings, title="inventory", routers=[router])) as client:
+        answer = await client.post("/products")
+
+    assert answer.status_code == 422
+    assert answer.json()["type"] == PROBLEM_BASE + "validation-error"

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_f
 
 from shopflow_inventory.domain import MAX_STOCK, SKU_PATTERN
 from shopflow_inventory.models import RejectionReason, ReservationStatus
+from shopflow_kit.text import ONE_LINE
 
 MAX_PRICE = 100_000_000  # minor units: a million in the major unit
 
@@ -24,7 +25,10 @@ class ProductCreate(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid")
 
     sku: Sku
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=ONE_LINE),
+    ]
     price: Price
     currency: Currency
     stock: Units = Field(default=0, description="Units available from the start")

@@ -51,6 +51,8 @@ async def test_a_sku_is_added_once(client, admin):
         {"stock": -1},
         {"stock": 10**7},
         {"name": ""},
+        {"name": "Mug\u0000"},  # PostgreSQL's text cannot hold U+0000
+        {"name": "Two\nlines"},
         {"sku": None},
     ],
 )

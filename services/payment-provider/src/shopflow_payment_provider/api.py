@@ -7,6 +7,7 @@ from starlette.responses import JSONResponse
 
 from shopflow_kit import DbSession, Problem, ProblemType, documented_problems
 from shopflow_kit.problems import VALIDATION_ERROR
+from shopflow_kit.text import STORABLE
 from shopflow_payment_provider import repository, service
 from shopflow_payment_provider.domain import (
     ChargeNotFoundError,
@@ -86,9 +87,13 @@ async def create_charge(
 )
 async def list_charges(
     session: DbSession,
-    idempotency_key: Annotated[str | None, Query(max_length=255)] = None,
-    order_id: Annotated[str | None, Query(max_length=500, description="metadata.order_id")] = None,
-    starting_after: Annotated[str | None, Query(max_length=32, description="a charge id")] = None,
+    idempotency_key: Annotated[str | None, Query(max_length=255, pattern=STORABLE)] = None,
+    order_id: Annotated[
+        str | None, Query(max_length=500, pattern=STORABLE, description="metadata.order_id")
+    ] = None,
+    starting_after: Annotated[
+        str | None, Query(max_length=32, pattern=STORABLE, description="a charge id")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ChargePage:
     after = None

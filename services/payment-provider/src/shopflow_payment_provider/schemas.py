@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
+from shopflow_kit.text import STORABLE
 from shopflow_payment_provider.models import ChargeStatus
 
 MinorUnits = Annotated[int, Field(gt=0, le=99_999_999, description="In minor units (cents).")]
@@ -12,8 +13,8 @@ Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217", e
 ChargeId = Annotated[
     str, Field(pattern=r"^ch_[0-9a-f]{24}$", examples=["ch_3f2a9c4e0b1d4e5f6a7b8c9d"])
 ]
-MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=40)]
-MetadataValue = Annotated[str, StringConstraints(max_length=500)]
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=STORABLE)]
+MetadataValue = Annotated[str, StringConstraints(max_length=500, pattern=STORABLE)]
 
 
 class ChargeCreate(BaseModel):
@@ -21,8 +22,8 @@ class ChargeCreate(BaseModel):
 
     amount: MinorUnits
     currency: Currency
-    source: str = Field(min_length=1, max_length=64, examples=["tok_visa"])
-    description: str | None = Field(None, max_length=500)
+    source: str = Field(min_length=1, max_length=64, pattern=STORABLE, examples=["tok_visa"])
+    description: str | None = Field(None, max_length=500, pattern=STORABLE)
     metadata: dict[MetadataKey, MetadataValue] = Field(
         default_factory=dict, max_length=20, examples=[{"order_id": "3f2a9c4e-..."}]
     )

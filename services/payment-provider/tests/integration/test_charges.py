@@ -86,11 +86,28 @@ VALID = {"amount": 100, "currency": "EUR", "source": "tok_visa"}
         ({"Idempotency-Key": "k"}, VALID | {"currency": "eur"}),
         ({"Idempotency-Key": "k"}, VALID | {"metadata": {f"k{i}": "v" for i in range(21)}}),
         ({"Idempotency-Key": "k"}, VALID | {"unknown": 1}),
+        ({"Idempotency-Key": "k"}, VALID | {"metadata": {"order_id": "7\u0000"}}),
+        ({"Idempotency-Key": "k"}, VALID | {"description": "\u0000"}),
     ],
-    ids=["no-idempotency-key", "zero-amount", "lower-case-currency", "metadata", "unknown-field"],
+    ids=[
+        "no-idempotency-key",
+        "zero-amount",
+        "lower-case-currency",
+        "metadata",
+        "unknown-field",
+        "nul-in-metadata",
+        "nul-in-description",
+    ],
 )
 async def test_invalid_requests_are_validation_problems(client, headers, body):
     response = await client.post("/v1/charges", json=body, headers=headers)
+
+    assert response.status_code == 422
+    assert problem_type(response) == "validation-error"
+
+
+async def test_a_ledger_query_with_text_it_cannot_store_is_a_validation_problem(client):
+    response = await client.get("/v1/charges", params={"order_id": "7\x00"})
 
     assert response.status_code == 422
     assert problem_type(response) == "validation-error"

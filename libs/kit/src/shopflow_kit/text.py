@@ -1,0 +1,12 @@
+"""Text a service can store: PostgreSQL's text and jsonb refuse U+0000, so input that
+carries it is refused at the edge (a 422 the OpenAPI states), never found at the INSERT.
+
+    name: Annotated[str, Field(max_length=200, pattern=ONE_LINE)]
+    description: Annotated[str, Field(max_length=500, pattern=STORABLE)]
+"""
+
+STORABLE = r"^[^\x00]*$"
+"""Any text but U+0000."""
+
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+"""A name or a title: no control character at all (no NUL, tab, line break or DEL)."""
