@@ -19,6 +19,7 @@ router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[Depends(enforce_
 
 @router.post(
     "/token",
+    operation_id="issueToken",
     summary="Log in: a bearer token for the demo users (see the README)",
     responses=documented_problems(
         MALFORMED_JSON, VALIDATION_ERROR, INVALID_CREDENTIALS, RATE_LIMITED

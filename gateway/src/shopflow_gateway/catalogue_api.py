@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from shopflow_gateway.dependencies import GatewayDep
+from shopflow_gateway.forwarded_bodies import ProductCreate, StockSet, json_body
 from shopflow_gateway.links import PRODUCTS
-from shopflow_gateway.openapi import PRODUCT_EXISTS, PRODUCT_NOT_FOUND, json_body
+from shopflow_gateway.openapi import PRODUCT_EXISTS, PRODUCT_NOT_FOUND, SKU_LINKS
 from shopflow_gateway.proxy import (
     call_upstream,
     forward,
@@ -43,6 +44,7 @@ PRODUCT = {
 @router.get(
     "/products",
     tags=["products"],
+    operation_id="listProducts",
     summary="Products in sku order, with the units available (public, cached briefly)",
     description="Inventory's product list, cached per query for a few seconds: `X-Cache` "
     "says HIT or MISS, and `Cache-Control: no-cache` skips the cached copy. A `Link` "
@@ -72,6 +74,7 @@ async def list_products(
 
 @router.get(
     "/products/{sku}",
+    operation_id="getProduct",
     tags=["products"],
     summary="One product, with the units available (public)",
     responses=documented_problems(
@@ -86,11 +89,18 @@ async def get_product(sku: Sku, request: Request, gateway: GatewayDep) -> Respon
     "/admin/products",
     tags=["admin"],
     status_code=201,
+    operation_id="createProduct",
     summary="Add a product with its first stock (admin)",
-    openapi_extra=json_body(PRODUCT, "`sku`, `name`, `price` (minor units), `currency`, `stock`"),
-    responses=documented_problems(
-        *ADMIN, *MALFORMED_BODY, PRODUCT_EXISTS, RATE_LIMITED, UPSTREAM_UNAVAILABLE
-    ),
+    openapi_extra=json_body(ProductCreate, PRODUCT),
+    responses={
+        201: {
+            "description": "The product, as `GET /api/v1/products/{sku}` shows it",
+            "links": SKU_LINKS,
+        },
+        **documented_problems(
+            *ADMIN, *MALFORMED_BODY, PRODUCT_EXISTS, RATE_LIMITED, UPSTREAM_UNAVAILABLE
+        ),
+    },
 )
 async def create_product(request: Request, gateway: GatewayDep, admin: AdminCaller) -> Response:
     return await forward(request, gateway.services.inventory, "/admin/products", admin, PRODUCTS)
@@ -99,8 +109,9 @@ async def create_product(request: Request, gateway: GatewayDep, admin: AdminCall
 @router.put(
     "/admin/products/{sku}/stock",
     tags=["admin"],
+    operation_id="setStock",
     summary="Set the units available (admin); reserved and sold units are kept",
-    openapi_extra=json_body({"available": 20}, "`available`: 0 to 1,000,000"),
+    openapi_extra=json_body(StockSet, {"available": 20}),
     responses=documented_problems(
         *ADMIN, *MALFORMED_BODY, PRODUCT_NOT_FOUND, RATE_LIMITED, UPSTREAM_UNAVAILABLE
     ),

@@ -37,6 +37,7 @@ router = APIRouter(
 
 @router.get(
     "/{order_id}/details",
+    operation_id="getOrderDetails",
     response_model=OrderDetails,
     summary="My order with its payments and notifications; degrades if those are down",
     responses=documented_problems(

@@ -7,21 +7,25 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from shopflow_gateway.dependencies import Gateway, GatewayDep
+from shopflow_gateway.forwarded_bodies import OrderCreate, json_body
 from shopflow_gateway.links import ORDERS
 from shopflow_gateway.openapi import (
     IDEMPOTENCY_KEY_REQUIRED,
     IDEMPOTENCY_KEY_REUSED,
     INVALID_CURSOR,
+    MIXED_CURRENCIES,
     ORDER_ALREADY_CONFIRMED,
+    ORDER_ID_LINKS,
     ORDER_NOT_FOUND,
     UNKNOWN_SKU,
-    json_body,
 )
 from shopflow_gateway.ownership import order_as_owner
 from shopflow_gateway.proxy import call_upstream, forward, relay
 from shopflow_gateway.security import RATE_LIMITED, CurrentCaller, enforce_rate_limit
 from shopflow_kit import Caller, Upstream, documented_problems
 from shopflow_kit.problems import (
+    BAD_GATEWAY,
+    DEPENDENCY_UNAVAILABLE,
     MALFORMED_BODY,
     UNAUTHENTICATED,
     UPSTREAM_UNAVAILABLE,
@@ -44,16 +48,24 @@ PLACING_COUNTS: frozenset[int] = frozenset()
 @router.post(
     "",
     status_code=202,
+    operation_id="placeOrder",
     summary="Place an order; PENDING until the saga confirms or cancels it",
-    description="The same `Idempotency-Key` with the same body answers the order it placed.",
-    openapi_extra=json_body(ORDER, "`items` (sku, quantity) and a `payment_method` token"),
-    responses=documented_problems(
-        IDEMPOTENCY_KEY_REQUIRED,
-        IDEMPOTENCY_KEY_REUSED,
-        UNKNOWN_SKU,
-        *MALFORMED_BODY,
-        *COMMON,
-    ),
+    description="The same `Idempotency-Key` with the same body answers the order it placed; "
+    "each sku may appear once.",
+    openapi_extra=json_body(OrderCreate, ORDER),
+    responses={
+        202: {"description": "The order, PENDING", "links": ORDER_ID_LINKS},
+        **documented_problems(
+            IDEMPOTENCY_KEY_REQUIRED,
+            IDEMPOTENCY_KEY_REUSED,
+            UNKNOWN_SKU,
+            MIXED_CURRENCIES,
+            *MALFORMED_BODY,
+            BAD_GATEWAY,  # inventory's answer broke its contract
+            DEPENDENCY_UNAVAILABLE,  # the order service's database or Kafka
+            *COMMON,
+        ),
+    },
 )
 async def place_order(
     request: Request,
@@ -61,7 +73,13 @@ async def place_order(
     caller: CurrentCaller,
     idempotency_key: Annotated[
         str | None,
-        Header(alias="Idempotency-Key", description="Required: one per order you mean to place"),
+        Header(
+            alias="Idempotency-Key",
+            max_length=255,
+            pattern=r"^[\x20-\x7e]+$",
+            description="Required: 1 to 255 printable ASCII characters, one per order you "
+            "mean to place",
+        ),
     ] = None,
 ) -> Response:
     return await forward(
@@ -76,6 +94,7 @@ async def place_order(
 
 @router.get(
     "",
+    operation_id="listOrders",
     summary="My orders, newest first",
     responses=documented_problems(INVALID_CURSOR, VALIDATION_ERROR, *COMMON),
 )
@@ -93,6 +112,7 @@ async def list_orders(
 
 @router.get(
     "/{order_id}",
+    operation_id="getOrder",
     summary="One of my orders, with its saga history",
     responses=documented_problems(*NOT_FOUND, *COMMON),
 )
@@ -104,6 +124,7 @@ async def get_order(
 
 @router.post(
     "/{order_id}/cancel",
+    operation_id="cancelOrder",
     summary="Cancel an order that is not confirmed yet (idempotent)",
     responses=documented_problems(*NOT_FOUND, ORDER_ALREADY_CONFIRMED, *COMMON),
 )
@@ -116,6 +137,7 @@ async def cancel_order(
 
 @router.get(
     "/{order_id}/payments",
+    operation_id="listPayments",
     tags=["payments"],
     summary="My order's payment (none, or the one it has)",
     responses=documented_problems(*NOT_FOUND, *COMMON),
@@ -129,6 +151,7 @@ async def list_payments(
 
 @router.get(
     "/{order_id}/notifications",
+    operation_id="listNotifications",
     tags=["notifications"],
     summary="The notifications sent for my order, oldest first",
     responses=documented_problems(*NOT_FOUND, *COMMON),

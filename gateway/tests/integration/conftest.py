@@ -53,10 +53,11 @@ def databases(migrated_database):
 
 
 @pytest.fixture
-def stack_environment(infra, monkeypatch):
-    """What the stack exports to every service, with topics no running stack consumes."""
+def stack_environment(infra, bus_topics, monkeypatch):
+    """What the stack exports to every service, with topics no running stack consumes (and
+    that exist: a relay that cannot publish makes the order service refuse new orders)."""
     monkeypatch.setenv("SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS", infra.kafka_bootstrap_servers)
-    monkeypatch.setenv("SHOPFLOW_TOPIC_PREFIX", f"t.gateway.{uuid.uuid4().hex[:8]}")
+    monkeypatch.setenv("SHOPFLOW_TOPIC_PREFIX", bus_topics.prefix)
 
 
 @pytest.fixture
