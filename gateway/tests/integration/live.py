@@ -39,7 +39,9 @@ class LiveService:
 
     async def start(self) -> None:
         self.app = self._build_app()
-        config = uvicorn.Config(self.app, port=self.port, log_config=None, lifespan="on")
+        config = uvicorn.Config(
+            self.app, port=self.port, log_config=None, lifespan="on", proxy_headers=False
+        )
         self._server = uvicorn.Server(config)
         self._task = asyncio.create_task(self._server.serve())
         while not self._server.started:

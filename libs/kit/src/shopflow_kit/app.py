@@ -20,6 +20,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import uvicorn
 from fastapi import APIRouter, FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shopflow_kit.background import BackgroundJob, BackgroundJobs
 from shopflow_kit.body_limit import BodyLimitMiddleware
@@ -90,6 +91,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
+    if settings.trusted_proxies:  # outermost: every layer sees the client's own address
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     for router in (health_router, metrics_router):
         app.include_router(router)
     # Any route may find its database away: a 503 to retry later (see `dependencies`).
@@ -132,6 +135,9 @@ def serve(app: FastAPI, settings: ServiceSettings) -> None:
         port=settings.port,
         log_config=None,
         log_level=settings.log_level.lower(),
+        # The app believes X-Forwarded-For from its `trusted_proxies` only; uvicorn's own
+        # default would believe it from 127.0.0.1, i.e. from any local process.
+        proxy_headers=False,
         # uvicorn takes whole seconds; round up rather than cut the grace period short.
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
     )

@@ -19,16 +19,41 @@ Safe by default: without `SHOPFLOW_ENVIRONMENT` (one variable for every service)
 runs as `production`, refusing placeholder secrets; development deployments say so.
 """
 
+import ipaddress
 from typing import Annotated, Literal, Self
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 _PLACEHOLDER_VALUES = frozenset({"", "changeme"})
 _PLACEHOLDER_PREFIXES = ("dev-", "insecure-")
 
+
+def _comma_separated(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _networks(addresses: list[str]) -> list[str]:
+    for address in addresses:
+        ipaddress.ip_network(address, strict=False)  # ValueError names the bad one
+    return addresses
+
+
+# `10.0.0.0/8, 192.168.1.7`: addresses and networks, comma-separated (or a JSON list).
+Networks = Annotated[
+    list[str], NoDecode, BeforeValidator(_comma_separated), AfterValidator(_networks)
+]
 
 Environment = Literal["development", "test", "production"]
 ENVIRONMENT_VARIABLE = "SHOPFLOW_ENVIRONMENT"
@@ -46,6 +71,9 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int
     max_body_bytes: int = 1_048_576
+    # The proxies whose X-Forwarded-For and -Proto are believed (the load balancer in front
+    # of the gateway); none by default, so no client can pick the address it is known by.
+    trusted_proxies: Networks = Field(default_factory=list)
     shutdown_timeout_seconds: float = 10
     readiness_timeout_seconds: float = 2
 

@@ -78,3 +78,22 @@ def test_real_secret_passes_in_production(monkeypatch):
     assert settings.environment == "production"
     assert settings.log_level == "DEBUG"
     assert settings.kafka_bootstrap_servers == "kafka-1:9092"
+
+
+def test_trusted_proxies_are_none_unless_configured():
+    assert PaymentSettings(environment="development").trusted_proxies == []
+
+
+def test_trusted_proxies_are_a_comma_separated_list_of_addresses_and_networks(monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7")
+
+    settings = PaymentSettings(environment="development")
+
+    assert settings.trusted_proxies == ["10.0.0.0/8", "192.168.1.7"]
+
+
+def test_a_trusted_proxy_that_is_no_address_stops_the_service(monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_KIT_TEST_PAYMENT_TRUSTED_PROXIES", "10.0.0.0/8, the-balancer")
+
+    with pytest.raises(ValidationError, match="the-balancer"):
+        PaymentSettings(environment="development")

@@ -30,7 +30,10 @@ async def app_client(
 async def running_server(app: FastAPI) -> AsyncIterator[str]:
     """Serve `app` with uvicorn on 127.0.0.1 and a free port; yields its base URL."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+        # proxy_headers off, as the kit's `serve`: the app itself decides whom to believe.
+        uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_config=None, lifespan="on", proxy_headers=False
+        )
     )
     task = asyncio.create_task(server.serve())
     try:
