@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 
+from shopflow_gateway.login_throttle import LoginThrottle
 from shopflow_gateway.metrics import GatewayMetrics
 from shopflow_gateway.products_cache import ProductsCache
 from shopflow_gateway.rate_limit import RateLimiter
@@ -28,6 +29,7 @@ class Gateway:
     users: Mapping[str, DemoUser]
     redis: RedisLink
     rate_limiter: RateLimiter
+    login_throttle: LoginThrottle
     products_cache: ProductsCache
     services: Services
 
@@ -60,6 +62,7 @@ def assemble(settings: GatewaySettings, registry: CollectorRegistry) -> Gateway:
         users=users,
         redis=redis,
         rate_limiter=RateLimiter(redis, settings.rate_limit),
+        login_throttle=LoginThrottle(redis, settings.login_throttle),
         products_cache=ProductsCache(redis, settings.products_cache_seconds, metrics),
         services=connect_services(settings, registry),
     )

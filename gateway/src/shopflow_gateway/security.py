@@ -22,6 +22,7 @@ from shopflow_kit.problems import FORBIDDEN, UNAUTHENTICATED
 REALM = "shopflow"
 INVALID_CREDENTIALS = ProblemType(401, "invalid-credentials", "Unauthenticated")
 RATE_LIMITED = ProblemType(429, "rate-limited", "Too many requests")
+LOGIN_THROTTLED = ProblemType(429, "login-throttled", "Too many failed logins")
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token from `POST /auth/token`.")
 
@@ -45,9 +46,13 @@ class Unauthenticated(Problem):
 
 
 class RateLimited(Problem):
-    def __init__(self, retry_after_seconds: int) -> None:
-        detail = f"Too many requests from this client; retry in {retry_after_seconds} s."
-        super().__init__(RATE_LIMITED, detail)
+    """429 with Retry-After: a client's requests, or its failed logins."""
+
+    def __init__(
+        self, retry_after_seconds: int, kind: ProblemType = RATE_LIMITED, what: str = "requests"
+    ) -> None:
+        detail = f"Too many {what} from this client; retry in {retry_after_seconds} s."
+        super().__init__(kind, detail)
         self.retry_after_seconds = retry_after_seconds
 
     def response(

@@ -5,6 +5,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, Field, PositiveFloat, PositiveInt, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shopflow_gateway.login_throttle import LoginThrottleLimits
 from shopflow_kit import ServiceSettings
 from shopflow_kit.upstream import UpstreamPolicy
 
@@ -39,6 +40,8 @@ class GatewaySettings(ServiceSettings):
 
     # Set as JSON, e.g. GATEWAY_RATE_LIMIT='{"burst": 100, "per_second": 50}'.
     rate_limit: RateLimit = RateLimit()
+    # Set as JSON, e.g. GATEWAY_LOGIN_THROTTLE='{"per_username": 5, "window_seconds": 600}'.
+    login_throttle: LoginThrottleLimits = LoginThrottleLimits()
     products_cache_seconds: PositiveFloat = 5.0
     # A slow Redis must not slow every request: short timeouts, then a pause before retrying.
     redis_timeout_seconds: PositiveFloat = 0.25
