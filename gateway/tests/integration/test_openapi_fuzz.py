@@ -18,6 +18,8 @@ from hypothesis.errors import Flaky
 from schemathesis import GenerationMode
 from schemathesis.core.transport import Response
 
+from .conftest import TEST_POLICY
+
 pytestmark = [
     pytest.mark.integration,
     # The services run in this process and draw from `random` (jittered backoff) while
@@ -106,6 +108,14 @@ def follow_links(base_url: str, headers: dict[str, str]) -> tuple[list[str], set
         if scenarios >= SCENARIOS:
             break
     return failures, reached
+
+
+@pytest.fixture
+async def gateway(gateway_for):
+    """A gateway that waits for its services as long as a busy machine needs: a slow answer
+    must not pass for a 503 the input caused, nor hide one."""
+    patient = TEST_POLICY.model_copy(update={"timeout_seconds": 30})
+    return await gateway_for(upstream_policy=patient)
 
 
 async def test_fuzzing_the_api_finds_no_5xx_and_only_problem_errors(gateway):
