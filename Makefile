@@ -7,7 +7,9 @@ UV_VERSION := 0.13.9
 CACHE_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shopflow
 # A uv already on PATH is used as it is; otherwise the pinned one is installed from PyPI.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv)
-STACK := $(UV) run --frozen shopflow-stack
+# replicas=2 (or order=2,payment=3) runs replicas of the services; toxiproxy=1 puts it on
+# the apps' edges. `up` keeps the choice (docs/runbooks/local-stack.md) until another is given.
+STACK := $(if $(replicas),SHOPFLOW_REPLICAS=$(replicas) )$(if $(toxiproxy),SHOPFLOW_TOXIPROXY=$(toxiproxy) )$(UV) run --frozen shopflow-stack
 PYTEST := $(UV) run --frozen pytest
 # Every package of the workspace, type-checked by import name (each ships a py.typed).
 TYPED := $(foreach pkg,$(notdir $(wildcard libs/*/src/shopflow_* deploy/*/src/shopflow_* services/*/src/shopflow_* gateway/src/shopflow_* benchmarks/src/shopflow_*)),-p $(pkg))
@@ -27,7 +29,7 @@ install: $(UV) ## Install uv (if missing) and every Python package of the worksp
 	$(UV) sync --frozen --all-packages --quiet
 
 .PHONY: up
-up: install ## Start the local stack (PostgreSQL x5, Redis, Kafka, services, gateway); restarts apps whose code changed
+up: install ## Start the local stack (PostgreSQL x5, Redis, Kafka, services, gateway); restarts apps whose code changed; [replicas=2] [toxiproxy=1]
 	$(STACK) up
 
 .PHONY: down

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from shopflow_stack.config import AppConfig, StackConfig
+from shopflow_stack.config import AppConfig, StackConfig, env_name
 from shopflow_stack.process import LocalProcess, StackError
 from shopflow_stack.provenance import Provenance, Workspace
 
@@ -43,12 +43,23 @@ class AppProcess(LocalProcess):
     def environment(self) -> dict[str, str]:
         prefix = self.config.env_prefix
         return {
-            **self.stack.environment(),
+            **self._stack_environment(),
             **self.stack.observability.tracing_environment(),
             f"{prefix}HOST": "127.0.0.1",
             f"{prefix}PORT": str(self.port),
             **self.config.env,
             **self.extra_env,
+        }
+
+    def _stack_environment(self) -> dict[str, str]:
+        """The stack's environment, with the URLs of the apps this one calls and no other
+        (so that replicas of a service restart its callers, not every app)."""
+        called = {f"SHOPFLOW_{env_name(app)}_URL" for app in self.config.calls}
+        others = {f"SHOPFLOW_{env_name(app.name)}_URL" for app in self.stack.apps}
+        return {
+            name: value
+            for name, value in self.stack.app_environment().items()
+            if name in called or name not in others
         }
 
     @property

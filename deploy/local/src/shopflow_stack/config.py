@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from shopflow_stack.errors import StackError
 from shopflow_stack.state import resolve_state_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
@@ -103,6 +106,25 @@ class ObservabilityConfig:
 
 
 @dataclass(frozen=True)
+class ToxiproxyConfig:
+    """Toxiproxy between the apps and what they reach over TCP: Kafka, the databases,
+    Redis, the provider simulator; the chaos drills cut those edges or slow them down."""
+
+    routes_apps: bool  # SHOPFLOW_TOXIPROXY=1: started, and the apps connect through it
+    api_port: int
+    proxy_port_shift: int  # a process's proxy listens at the process's port + this
+    kafka_listener_port: int  # the broker's listener for clients that come through the proxy
+
+    def proxy_port(self, port: int) -> int:
+        return port + self.proxy_port_shift
+
+
+NO_TOXIPROXY = ToxiproxyConfig(
+    routes_apps=False, api_port=8474, proxy_port_shift=300, kafka_listener_port=9094
+)
+
+
+@dataclass(frozen=True)
 class AppConfig:
     name: str
     port: int
@@ -111,10 +133,32 @@ class AppConfig:
     ready_path: str = "/readyz"
     env: dict[str, str] = field(default_factory=dict)
     setup: tuple[tuple[str, ...], ...] = ()  # run in order before each start: migrate, seed
+    calls: tuple[str, ...] = ()  # the apps it calls over HTTP: it gets their URLs
+    scalable: bool = False  # may run several replicas (make up replicas=N)
+    proxied: bool = False  # its callers reach it through toxiproxy when that routes the apps
+    service: str = ""  # the app it is a replica of ("" : itself)
+    replica: int = 1
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def app(self) -> str:
+        """The app this is an instance of: `order` for `order` and `order-2` alike."""
+        return self.service or self.name
+
+    def replicated(self, replica: int, port_step: int) -> AppConfig:
+        """Replica `replica` (from 2) of this app: its own name and port, no setup (the
+        first instance migrates)."""
+        return replace(
+            self,
+            name=f"{self.name}-{replica}",
+            port=self.port + (replica - 1) * port_step,
+            setup=(),
+            service=self.name,
+            replica=replica,
+        )
 
     def argv(self, command: tuple[str, ...] | None = None) -> list[str]:
         parts = self.command if command is None else command
@@ -129,15 +173,38 @@ class StackConfig:
     redis_port: int
     kafka: KafkaConfig
     observability: ObservabilityConfig
-    apps: tuple[AppConfig, ...]
+    apps: tuple[AppConfig, ...]  # as configured: one instance each
+    toxiproxy: ToxiproxyConfig = NO_TOXIPROXY
+    replicas: Mapping[str, int] = field(default_factory=dict)  # scalable app → instances
+    replica_port_step: int = 100
+    layout: Layout = field(default_factory=lambda: Layout())
     workspace: Path = REPO_ROOT  # the uv workspace the apps run from
 
     @property
     def redis_url(self) -> str:
         return f"redis://127.0.0.1:{self.redis_port}/0"
 
+    def app(self, name: str) -> AppConfig:
+        [found] = [app for app in self.apps if app.name == name]
+        return found
+
+    def instances(self) -> tuple[AppConfig, ...]:
+        """Every app process to run: each app, and its replicas right after it."""
+        return tuple(
+            instance
+            for app in self.apps
+            for instance in [
+                app,
+                *self.replicas_of(app, range(2, self.replicas.get(app.name, 1) + 1)),
+            ]
+        )
+
+    def replicas_of(self, app: AppConfig, numbers: Iterable[int]) -> list[AppConfig]:
+        return [app.replicated(n, self.replica_port_step) for n in numbers]
+
     def environment(self) -> dict[str, str]:
-        """What every app (and the tests) need to find the stack."""
+        """What every app (and the tests) need to find the stack; a service with replicas
+        has the URL of each, comma-separated (its callers balance over them)."""
         env = {
             # Services default to production (no demo users, no placeholder secrets).
             "SHOPFLOW_ENVIRONMENT": "development",
@@ -147,8 +214,38 @@ class StackConfig:
         for pg in self.postgres:
             env[f"{env_name(pg.service)}_DATABASE_URL"] = pg.url()
         for app in self.apps:
-            env[f"SHOPFLOW_{env_name(app.name)}_URL"] = app.url
+            urls = [i.url for i in self.instances() if i.app == app.name]
+            env[f"SHOPFLOW_{env_name(app.name)}_URL"] = ",".join(urls)
         return env
+
+    def app_environment(self) -> dict[str, str]:
+        """The environment the apps run with: `environment()`, through toxiproxy's
+        proxies when it routes them (tools and the auditor always go direct)."""
+        env = self.environment()
+        if not self.toxiproxy.routes_apps:
+            return env
+        proxied = {target: f"127.0.0.1:{listen}" for target, listen, _ in self.proxied_edges()}
+        env["SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS"] = proxied["kafka"]
+        env["SHOPFLOW_REDIS_URL"] = f"redis://{proxied['redis']}/0"
+        for pg in self.postgres:
+            env[f"{env_name(pg.service)}_DATABASE_URL"] = pg.url().replace(
+                f"127.0.0.1:{pg.port}", proxied[pg.name]
+            )
+        for app in self.apps:
+            if app.proxied:
+                env[f"SHOPFLOW_{env_name(app.name)}_URL"] = f"http://{proxied[app.name]}"
+        return env
+
+    def proxied_edges(self) -> list[tuple[str, int, int]]:
+        """Toxiproxy's proxies: (the process it leads to, the port it listens on, the port
+        it forwards to). Kafka's forwards to the broker's listener for proxied clients."""
+        ports = {"kafka": self.kafka.port, "redis": self.redis_port}
+        ports |= {pg.name: pg.port for pg in self.postgres}
+        ports |= {app.name: app.port for app in self.apps if app.proxied}
+        upstream = {**ports, "kafka": self.toxiproxy.kafka_listener_port}
+        return [
+            (name, self.toxiproxy.proxy_port(port), upstream[name]) for name, port in ports.items()
+        ]
 
 
 def load(path: Path = STACK_FILE) -> StackConfig:
@@ -186,6 +283,17 @@ def load(path: Path = STACK_FILE) -> StackConfig:
         scrape_interval=str(obs["scrape_interval"]),
         sample_ratio=str(obs["sample_ratio"]),
     )
+    apps = tuple(_app(entry) for entry in raw.get("apps", []))
+    layout = Layout.chosen(state_dir)
+    toxi = raw.get("toxiproxy", {})
+    toxiproxy = ToxiproxyConfig(
+        routes_apps=_switched_on(layout.toxiproxy),
+        api_port=port_override("toxiproxy", toxi.get("api_port", 8474)),
+        proxy_port_shift=int(toxi.get("proxy_port_shift", 300)),
+        kafka_listener_port=port_override(
+            "kafka-proxied", toxi.get("kafka_listener_port", kafka_raw["port"] + 2)
+        ),
+    )
     return StackConfig(
         state_dir=state_dir,
         default_state_dir=default_state_dir,
@@ -193,8 +301,77 @@ def load(path: Path = STACK_FILE) -> StackConfig:
         redis_port=port_override("redis", raw["redis"]["port"]),
         kafka=kafka,
         observability=observability,
-        apps=tuple(_app(entry) for entry in raw.get("apps", [])),
+        apps=apps,
+        toxiproxy=toxiproxy,
+        replicas=parse_replicas(layout.replicas, apps),
+        layout=layout,
+        replica_port_step=int(raw.get("replicas", {}).get("port_step", 100)),
     )
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How many replicas run and whether toxiproxy routes the apps: SHOPFLOW_REPLICAS and
+    SHOPFLOW_TOXIPROXY (`make up replicas=2 toxiproxy=1`). `up` keeps the choice in the
+    state folder, so later commands (`make status`, `make up`, the tests) see the stack
+    as it was started until a new choice is given (`make up replicas=1 toxiproxy=0`)."""
+
+    replicas: str = ""
+    toxiproxy: str = ""
+
+    FILE = "layout.json"
+
+    @classmethod
+    def chosen(cls, state_dir: Path) -> Layout:
+        path = state_dir / cls.FILE
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        return cls(
+            replicas=os.environ.get("SHOPFLOW_REPLICAS", saved.get("replicas", "")),
+            toxiproxy=os.environ.get("SHOPFLOW_TOXIPROXY", saved.get("toxiproxy", "")),
+        )
+
+    def save(self, state_dir: Path) -> None:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        text = json.dumps({"replicas": self.replicas, "toxiproxy": self.toxiproxy})
+        (state_dir / self.FILE).write_text(text)
+
+
+def _switched_on(value: str) -> bool:
+    return value.strip().lower() not in ("", "0", "false", "no", "off")
+
+
+MAX_REPLICAS = 9  # replica ports step by 100 from the app's: 9 stay clear of the next app's
+
+
+def parse_replicas(text: str, apps: Iterable[AppConfig]) -> dict[str, int]:
+    """SHOPFLOW_REPLICAS: "2" (every scalable app) or "order=2,payment=3"; "" or "1": none."""
+    scalable = [app.name for app in apps if app.scalable]
+    text = text.strip()
+    if not text:
+        return {}
+    if "=" not in text:
+        wanted = dict.fromkeys(scalable, _replica_count(text))
+    else:
+        wanted = {}
+        for part in text.split(","):
+            name, _, count = part.partition("=")
+            if name.strip() not in scalable:
+                raise StackError(
+                    f"SHOPFLOW_REPLICAS: {name.strip()!r} cannot have replicas; "
+                    f"those that can: {', '.join(scalable)}"
+                )
+            wanted[name.strip()] = _replica_count(count)
+    return {name: count for name, count in wanted.items() if count > 1}
+
+
+def _replica_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_REPLICAS:
+        raise StackError(f"SHOPFLOW_REPLICAS: {text!r} is not a count from 1 to {MAX_REPLICAS}")
+    return count
 
 
 def _app(entry: dict[str, Any]) -> AppConfig:
@@ -206,4 +383,7 @@ def _app(entry: dict[str, Any]) -> AppConfig:
         ready_path=entry.get("ready_path", "/readyz"),
         env=dict(entry.get("env", {})),
         setup=tuple(tuple(step) for step in entry.get("setup", [])),
+        calls=tuple(entry.get("calls", [])),
+        scalable=bool(entry.get("scalable", False)),
+        proxied=bool(entry.get("proxied", False)),
     )

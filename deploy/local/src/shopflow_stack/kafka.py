@@ -38,15 +38,25 @@ class KafkaBroker(LocalProcess):
 
     def properties(self) -> dict[str, object]:
         port, controller = self.config.port, self.config.controller_port
+        # PROXIED: for clients that come through toxiproxy, told to stay on its proxy.
+        proxied = self.stack.toxiproxy.kafka_listener_port
+        via_proxy = self.stack.toxiproxy.proxy_port(port)
         return {
             "process.roles": "broker,controller",
             "node.id": _NODE_ID,
             "controller.quorum.voters": f"{_NODE_ID}@127.0.0.1:{controller}",
-            "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller}",
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port}",
+            "listeners": (
+                f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller},"
+                f"PROXIED://127.0.0.1:{proxied}"
+            ),
+            "advertised.listeners": (
+                f"PLAINTEXT://127.0.0.1:{port},PROXIED://127.0.0.1:{via_proxy}"
+            ),
             "controller.listener.names": "CONTROLLER",
             "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "listener.security.protocol.map": (
+                "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,PROXIED:PLAINTEXT"
+            ),
             "log.dirs": self.home / "data",
             "num.partitions": self.config.partitions,
             # Topics are created on purpose (by the stack or a test), never by a typo.

@@ -65,11 +65,19 @@ class PrometheusServer(LocalProcess):
     def prepare(self) -> None:
         ensure_command("prometheus", "prometheus")
 
+    def write_config(self) -> bool:
+        """Writes the scrape configuration for the stack as it is now; True if it changed."""
+        self.config_path.parent.mkdir(parents=True, exist_ok=True)
+        # JSON is YAML too: no YAML library needed to write it.
+        wanted = json.dumps(scrape_config(self.stack), indent=2)
+        if self.config_path.exists() and self.config_path.read_text() == wanted:
+            return False
+        self.config_path.write_text(wanted)
+        return True
+
     def argv(self) -> list[str]:
         folder = self.config_path.parent
-        folder.mkdir(parents=True, exist_ok=True)
-        # JSON is YAML too: no YAML library needed to write it.
-        self.config_path.write_text(json.dumps(scrape_config(self.stack), indent=2))
+        self.write_config()
         return [
             ensure_command("prometheus", "prometheus"),
             f"--config.file={self.config_path}",
@@ -84,13 +92,22 @@ class PrometheusServer(LocalProcess):
             response = await client.get(f"http://127.0.0.1:{self.port}/-/ready")
             response.raise_for_status()
 
+    async def after_ready(self) -> None:
+        """A running Prometheus scrapes the replicas `up` just started or stopped."""
+        if self.write_config():
+            async with httpx.AsyncClient(timeout=10) as client:
+                response = await client.post(f"http://127.0.0.1:{self.port}/-/reload")
+                response.raise_for_status()
+
 
 def scrape_config(stack: StackConfig) -> dict[str, Any]:
     """Prometheus' configuration for this stack: one job per app (job = its name, as in
-    compose and the rules), Jaeger and Prometheus itself, the committed rules."""
+    compose and the rules; a target per replica), Jaeger and Prometheus itself, the rules."""
     obs = stack.observability
-    jobs = [(app.name, app.port) for app in stack.apps]
-    jobs += [("jaeger", obs.jaeger_metrics_port), ("prometheus", obs.prometheus_port)]
+    jobs = [
+        (app.name, [i.port for i in stack.instances() if i.app == app.name]) for app in stack.apps
+    ]
+    jobs += [("jaeger", [obs.jaeger_metrics_port]), ("prometheus", [obs.prometheus_port])]
     return {
         "global": {
             "scrape_interval": obs.scrape_interval,
@@ -99,7 +116,7 @@ def scrape_config(stack: StackConfig) -> dict[str, Any]:
         },
         "rule_files": [str(RULES / "*.yml")],
         "scrape_configs": [
-            {"job_name": name, "static_configs": [{"targets": [f"127.0.0.1:{port}"]}]}
-            for name, port in jobs
+            {"job_name": name, "static_configs": [{"targets": [f"127.0.0.1:{p}" for p in ports]}]}
+            for name, ports in jobs
         ],
     }

@@ -12,16 +12,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from shopflow_stack.apps import AppProcess
-from shopflow_stack.config import StackConfig, load
+from shopflow_stack.config import AppConfig, Layout, StackConfig, load
 from shopflow_stack.kafka import KafkaBroker
 from shopflow_stack.observability import JaegerServer, PrometheusServer
 from shopflow_stack.postgres import PostgresServer
 from shopflow_stack.process import LocalProcess, ProcessState, StackError, port_is_free
 from shopflow_stack.redis import RedisServer
+from shopflow_stack.toxiproxy import ToxiproxyServer
 
 # What the stack writes in its state folder; `clean` deletes these and nothing else, so
 # that SHOPFLOW_STATE_DIR pointing at a shared folder never loses anything of anyone's.
-STATE_ENTRIES = ("postgres", "kafka", "redis", "logs", "run", "stack.lock")
+STATE_ENTRIES = (
+    "postgres", "kafka", "redis", "toxiproxy", "logs", "run", "stack.lock", Layout.FILE,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,15 @@ class Stack:
         self.kafka = KafkaBroker(self.config)
         self.jaeger = JaegerServer(self.config)
         self.prometheus = PrometheusServer(self.config)
-        self.apps = [AppProcess(app, self.config) for app in self.config.apps]
+        self.toxiproxy = ToxiproxyServer(self.config)
+        self.apps = [AppProcess(app, self.config) for app in self.config.instances()]
+        self.surplus = [AppProcess(app, self.config) for app in self._surplus_replicas()]
 
     @property
     def infrastructure(self) -> list[LocalProcess]:
-        return [*self.postgres.values(), self.redis, self.kafka]
+        """What the apps need, started before them: toxiproxy only when it routes them."""
+        routed = [self.toxiproxy] if self.config.toxiproxy.routes_apps else []
+        return [*self.postgres.values(), self.redis, self.kafka, *routed]
 
     @property
     def observability(self) -> list[LocalProcess]:
@@ -68,7 +75,28 @@ class Stack:
         return f"http://127.0.0.1:{self.prometheus.port}"
 
     def _known(self) -> list[LocalProcess]:
-        return [*self.infrastructure, *self.observability, *self.apps]
+        known = [*self.postgres.values(), self.redis, self.kafka, self.toxiproxy]
+        return [*known, *self.observability, *self.apps, *self.surplus]
+
+    def instances(self, name: str) -> list[LocalProcess]:
+        """The processes of `name`: an app's instances (`order`, `order-2`), or the one."""
+        replicas = [app for app in self.apps if app.config.app == name]
+        return list(replicas) or [self.get(name)]
+
+    def _surplus_replicas(self) -> list[AppConfig]:
+        """Replicas a bigger `replicas` started that this configuration has no room for:
+        `up` stops them, `down` too. Found by their pid files."""
+        wanted = {app.name for app in self.config.instances()}
+        run = self.config.state_dir / "run"
+        surplus = []
+        for app in (a for a in self.config.apps if a.scalable):
+            numbers = []
+            for pid_file in run.glob(f"{app.name}-*.pid"):
+                number = pid_file.stem.removeprefix(f"{app.name}-")
+                if number.isdigit() and f"{app.name}-{number}" not in wanted:
+                    numbers.append(int(number))
+            surplus += self.config.replicas_of(app, sorted(numbers))
+        return surplus
 
     def get(self, name: str) -> LocalProcess:
         for process in self._known():
@@ -86,6 +114,12 @@ class Stack:
         """
         wanted = [self.get(n) for n in names] if names is not None else self.processes
         with self._lock():
+            if names is None:
+                self.config.layout.save(self.config.state_dir)
+                for surplus in self.surplus:  # scaled down: the replicas beyond the count go
+                    surplus.stop()
+                if not self.config.toxiproxy.routes_apps:
+                    self.toxiproxy.stop()  # the apps connect directly again
             infra = [p for p in wanted if not isinstance(p, AppProcess)]
             apps = [p for p in wanted if isinstance(p, AppProcess)]
             started = await self._start(infra)
@@ -122,7 +156,7 @@ class Stack:
                 process.stop()
         ports = [p.port for p in wanted]
         if self.kafka in wanted:
-            ports.append(self.config.kafka.controller_port)
+            ports += [self.config.kafka.controller_port, self.config.toxiproxy.kafka_listener_port]
         return [f"127.0.0.1:{port}" for port in ports if not port_is_free(port)]
 
     def clean(self) -> list[str]:

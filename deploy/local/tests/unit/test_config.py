@@ -6,6 +6,7 @@ import textwrap
 import pytest
 
 from shopflow_stack.config import load
+from shopflow_stack.errors import StackError
 
 pytestmark = pytest.mark.unit
 
@@ -129,3 +130,120 @@ def test_state_dir_can_be_moved(stack_file, monkeypatch, tmp_path):
     monkeypatch.setenv("SHOPFLOW_STATE_DIR", str(tmp_path / "elsewhere"))
 
     assert load(stack_file).state_dir == tmp_path / "elsewhere"
+
+
+SCALED = STACK.replace(
+    'command = ["{python}", "-m", "order", "--port", "{port}"]',
+    'command = ["{python}", "-m", "order", "--port", "{port}"]\nscalable = true',
+) + textwrap.dedent(
+    """
+    [[apps]]
+    name = "provider"
+    port = 8010
+    env_prefix = "PROVIDER_"
+    command = ["{python}", "-m", "provider"]
+    proxied = true
+
+    [[apps]]
+    name = "gateway"
+    port = 8080
+    env_prefix = "GATEWAY_"
+    command = ["{python}", "-m", "gateway"]
+    calls = ["order-service"]
+    """
+)
+
+
+@pytest.fixture
+def scaled_file(stack_file):
+    stack_file.write_text(SCALED)
+    return stack_file
+
+
+def test_replicas_are_processes_of_their_own_and_their_callers_get_every_url(
+    scaled_file, monkeypatch
+):
+    monkeypatch.setenv("SHOPFLOW_REPLICAS", "2")
+
+    config = load(scaled_file)
+
+    instances = [(app.name, app.port, app.app) for app in config.instances()]
+    assert instances == [
+        ("order-service", 8001, "order-service"),
+        ("order-service-2", 8101, "order-service"),  # next to its first, 100 ports up
+        ("provider", 8010, "provider"),
+        ("gateway", 8080, "gateway"),
+    ]
+    replica = config.instances()[1]
+    assert replica.setup == ()  # the first instance migrates, once
+    urls = config.environment()["SHOPFLOW_ORDER_SERVICE_URL"]
+    assert urls == "http://127.0.0.1:8001,http://127.0.0.1:8101"
+
+
+@pytest.mark.parametrize(
+    ("wanted", "error"),
+    [
+        ("provider=2", "'provider' cannot have replicas; those that can: order-service"),
+        ("order-service=0", "'0' is not a count from 1 to 9"),
+        ("many", "'many' is not a count"),
+    ],
+)
+def test_replicas_of_what_cannot_have_them_are_refused_by_name(
+    scaled_file, monkeypatch, wanted, error
+):
+    monkeypatch.setenv("SHOPFLOW_REPLICAS", wanted)
+
+    with pytest.raises(StackError, match=error):
+        load(scaled_file)
+
+
+def test_one_replica_is_the_stack_as_configured(scaled_file, monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_REPLICAS", "order-service=1")
+
+    config = load(scaled_file)
+
+    assert config.instances() == config.apps
+
+
+def test_toxiproxy_routes_the_apps_and_never_the_tools(scaled_file, monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_TOXIPROXY", "1")
+
+    config = load(scaled_file)
+
+    edges = {name: (listen, upstream) for name, listen, upstream in config.proxied_edges()}
+    assert edges == {
+        "kafka": (9392, 9094),  # to the broker's listener that advertises the proxy
+        "redis": (6680, 6380),
+        "postgres-order": (5741, 5441),
+        "provider": (8310, 8010),
+    }
+    apps = config.app_environment()
+    assert apps["SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9392"
+    assert apps["SHOPFLOW_REDIS_URL"] == "redis://127.0.0.1:6680/0"
+    assert apps["ORDER_DATABASE_URL"].endswith("@127.0.0.1:5741/orders")
+    assert apps["SHOPFLOW_PROVIDER_URL"] == "http://127.0.0.1:8310"
+    assert apps["SHOPFLOW_ORDER_SERVICE_URL"] == "http://127.0.0.1:8001"  # apps call apps directly
+    assert config.environment()["SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS"] == "127.0.0.1:9092"
+
+
+def test_without_toxiproxy_the_apps_connect_directly(scaled_file):
+    config = load(scaled_file)
+
+    assert not config.toxiproxy.routes_apps
+    assert config.app_environment() == config.environment()
+
+
+def test_the_layout_up_ran_with_is_kept_until_another_is_chosen(scaled_file, monkeypatch):
+    monkeypatch.setenv("SHOPFLOW_REPLICAS", "2")
+    monkeypatch.setenv("SHOPFLOW_TOXIPROXY", "1")
+    started = load(scaled_file)
+    started.layout.save(started.state_dir)  # as `up` does
+    monkeypatch.delenv("SHOPFLOW_REPLICAS")
+    monkeypatch.delenv("SHOPFLOW_TOXIPROXY")
+
+    later = load(scaled_file)  # `make status`, with no choice of its own
+
+    assert later.replicas == {"order-service": 2}
+    assert later.toxiproxy.routes_apps
+    monkeypatch.setenv("SHOPFLOW_REPLICAS", "1")
+    assert load(scaled_file).replicas == {}

@@ -9,6 +9,9 @@ calls (`retry_budget`) and a circuit breaker. A call left without an answer rais
                          registry=metrics.registry)
     products = (await inventory.request("GET", "/products", params={"sku": skus})).json()
 
+The base URL may list several replicas, comma-separated: calls are balanced over them
+(`shopflow_kit.upstream_balance`).
+
 A proxy forwards a request as it came with `build_request(...)` and `stream(request)`,
 which answers with any status, the body still unread, for the caller to relay and close.
 
@@ -39,6 +42,7 @@ from shopflow_kit.clock import Clock
 from shopflow_kit.problems import UPSTREAM_UNAVAILABLE, Problem
 from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy, Send
 from shopflow_kit.telemetry import traced_transport
+from shopflow_kit.upstream_balance import Balanced, replica_urls
 from shopflow_kit.upstream_telemetry import BreakerWatch, metrics_for
 
 logger = logging.getLogger(__name__)
@@ -117,8 +121,11 @@ class Upstream:
         timeout = httpx.Timeout(policy.timeout_seconds, connect=policy.connect_timeout_seconds)
         limits = httpx.Limits(max_connections=policy.max_connections)
         pool = transport or httpx.AsyncHTTPTransport(limits=limits)
+        replicas = replica_urls(base_url)  # several: balanced over (`upstream_balance`)
+        if len(replicas) > 1:
+            pool = Balanced(pool, replicas, clock=clock)
         self._client = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, transport=traced_transport(pool)
+            base_url=replicas[0], timeout=timeout, transport=traced_transport(pool)
         )
         self._metrics = metrics_for(registry if registry is not None else CollectorRegistry(), name)
         self._clock = clock
