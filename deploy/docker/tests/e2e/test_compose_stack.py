@@ -33,6 +33,7 @@ from shopflow_stack.demo import ORDERS
 from shopflow_stack.process import StackError
 from shopflow_stack.shop_client import place_order, settled, token_for
 from shopflow_stack.traces import Span, find_order_traces, spans_of
+from shopflow_testing.terminal import say
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]
 
@@ -78,7 +79,6 @@ def free_port() -> int:
 def compose(
     engine: Engine, images: Images, stack_config: StackConfig, request: pytest.FixtureRequest
 ) -> Iterator[ComposeStack]:
-    report = request.config.pluginmanager.get_plugin("terminalreporter")
     began = time.monotonic()
     offset = os.environ.get("SHOPFLOW_PORT_OFFSET", "0")
     stack = ComposeStack(
@@ -100,12 +100,12 @@ def compose(
         stack.down(quiet=True)
         raise AssertionError(f"{error}\n{logs[-8000:]}") from error
     memory = sum(stack.memory().values()) / 2**20
-    if report:
-        report.write_line(
-            f"compose: images ready in {images_seconds:.0f}s (built: "
-            f"{', '.join(built.built) or 'none'}), healthy in {healthy_seconds:.0f}s, "
-            f"{memory:.0f} MiB in use"
-        )
+    say(
+        request.config,
+        f"compose: images ready in {images_seconds:.0f}s (built: "
+        f"{', '.join(built.built) or 'none'}), healthy in {healthy_seconds:.0f}s, "
+        f"{memory:.0f} MiB in use",
+    )
     yield stack
     stack.down(quiet=True)
 
