@@ -1,6 +1,8 @@
 """The pytest plugin: fixtures on real infrastructure, loaded by the repository's root conftest.
 
 Nothing starts until a test asks for it, so unit tests (`-m unit`) never touch a server.
+On containers (SHOPFLOW_TEST_INFRA=containers) only the tests that ask for `infra` are
+run; the others would run just as they do on local processes, proving nothing new.
 
 - `infra`: the servers, for the whole run (see `infra`);
 - `fresh_database("order")`: an empty database on that service's own PostgreSQL server,
@@ -18,6 +20,7 @@ Nothing starts until a test asks for it, so unit tests (`-m unit`) never touch a
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -38,6 +41,16 @@ from shopflow_testing.servers import app_client
 pytest_plugins = ["shopflow_testing.kafka", "shopflow_testing.outages"]
 
 TEST_REDIS_DB = 15  # the demo stack uses 0; tests never clobber it
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("SHOPFLOW_TEST_INFRA", "local") != "containers":
+        return
+    on_servers = [item for item in items if "infra" in getattr(item, "fixturenames", ())]
+    if len(on_servers) < len(items):
+        kept = set(on_servers)
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = on_servers
 
 
 @pytest.fixture(scope="session")
