@@ -22,7 +22,7 @@ import yaml
 from shopflow_docker.engine import Engine
 from shopflow_docker.images import DOCKER_DIR, OFFICIAL_PYTHON_IMAGE
 from shopflow_docker.offline import OFFLINE_ENV, offline_images
-from shopflow_stack.config import REPO_ROOT, StackConfig, env_name
+from shopflow_stack.config import REPO_ROOT, StackConfig, env_name, port_override
 from shopflow_stack.process import StackError
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
@@ -34,8 +34,8 @@ OVERLAYS = {
 }
 Images = Literal["official", "offline"]
 PROJECT_LABEL = "com.docker.compose.project"
-# Host ports of what the local stack does not run: toxiproxy's API, Grafana.
-OWN_PORTS = {"toxiproxy": 8474, "grafana": 3000}
+# Grafana's host port: the local stack does not run it (AGPL), so compose says where.
+GRAFANA_PORT = 3000
 _IMAGE_VARIABLE = re.compile(r"\$\{(SHOPFLOW_\w+_IMAGE):-([^}]+)\}")
 
 
@@ -135,7 +135,7 @@ class ComposeStack:
         """What the compose files read: the image tag and the ports to publish (every
         overlay's: a variable no file reads is harmless)."""
         env = {"SHOPFLOW_IMAGE_TAG": self.image_tag}
-        names = ["gateway", "kafka", "redis", "jaeger", "prometheus", *OWN_PORTS]
+        names = ["gateway", "kafka", "redis", "toxiproxy", "jaeger", "prometheus", "grafana"]
         names += [p.name for p in self.stack.postgres] + [app.name for app in self.stack.apps]
         for name in names:
             env[f"SHOPFLOW_{env_name(name)}_PORT"] = str(self._port(name))
@@ -210,12 +210,11 @@ class ComposeStack:
 
     def _port(self, name: str) -> int:
         """The host port of `name`: the local stack's, moved by the same variables."""
-        if name in OWN_PORTS:  # not a process of the local stack; moved the same way
-            offset = int(os.environ.get("SHOPFLOW_PORT_OFFSET", "0"))
-            variable = f"SHOPFLOW_{env_name(name)}_PORT"
-            return int(os.environ.get(variable, OWN_PORTS[name] + offset))
+        if name == "grafana":  # not a process of the local stack; moved the same way
+            return port_override("grafana", GRAFANA_PORT)
         observability = self.stack.observability
         ports = {"kafka": self.stack.kafka.port, "redis": self.stack.redis_port}
+        ports["toxiproxy"] = self.stack.toxiproxy.api_port  # its API
         ports |= {"jaeger": observability.jaeger_port, "prometheus": observability.prometheus_port}
         ports |= {pg.name: pg.port for pg in self.stack.postgres}
         ports |= {app.name: app.port for app in self.stack.apps}
