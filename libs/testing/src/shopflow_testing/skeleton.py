@@ -20,7 +20,7 @@ OPTIONAL = frozenset({"api", "handlers", "domain", "dependencies", "upstreams", 
 """Each with one meaning, in whichever service has that concept."""
 
 EXTRAS = {
-    "order": frozenset({"saga", "orchestrator", "pagination"}),
+    "order": frozenset({"saga", "orchestrator", "admission", "pagination"}),
     "payment-provider": frozenset({"faults"}),
 }
 """Concepts only one service has, in a module named for the concept."""

@@ -18,11 +18,13 @@ from shopflow_kit.problems import (
 )
 from shopflow_kit.telemetry import tag_current_span
 from shopflow_order import repository, service
+from shopflow_order.admission import OVERLOADED
 from shopflow_order.dependencies import (
     IDEMPOTENCY_KEY_REQUIRED,
     IdempotencyKeyHeader,
     InventoryDep,
     OrchestratorDep,
+    admit_order,
 )
 from shopflow_order.domain import (
     IdempotencyKeyReusedError,
@@ -46,8 +48,9 @@ async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Ord
 @router.post(
     "",
     status_code=202,
-    # Refused at the door while its saga could not start: Kafka away (invariant 6).
-    dependencies=[Depends(require_publishing)],
+    # Refused at the door while its saga could not start (Kafka away) or finish in time
+    # (the saga's backlog too long): invariant 6.
+    dependencies=[Depends(require_publishing), Depends(admit_order)],
     summary="Place an order (PENDING until the saga confirms or cancels it)",
     response_description="The order, PENDING; a replay answers the order its key placed.",
     responses={
@@ -64,6 +67,7 @@ async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Ord
             BAD_GATEWAY,  # inventory's answer breaks its contract
             UPSTREAM_UNAVAILABLE,
             DEPENDENCY_UNAVAILABLE,  # Kafka away: its saga could not start
+            OVERLOADED,  # the saga's backlog too long: it could not finish in time
         ),
     },
 )

@@ -6,6 +6,7 @@ from shopflow_kit import Database, ServiceMetrics, create_app
 from shopflow_kit.messaging.wiring import messaging_jobs, report_publishing
 from shopflow_kit.saga.sweeper import DeadlineSweeper
 from shopflow_order import api
+from shopflow_order.admission import Admission
 from shopflow_order.handlers import saga_replies
 from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.settings import OrderSettings
@@ -19,6 +20,12 @@ def build(settings: OrderSettings) -> FastAPI:
         settings.inventory_url, settings.inventory_policy, registry=metrics.registry
     )
     orchestrator = Orchestrator(settings, registry=metrics.registry)
+    admission = Admission(
+        database,
+        max_latency=settings.admission_max_latency,
+        min_backlog=settings.admission_min_backlog,
+        registry=metrics.registry,
+    )
     sweeper = DeadlineSweeper(
         database, orchestrator.on_deadlines, interval=settings.saga_sweep_interval_seconds
     )
@@ -38,10 +45,11 @@ def build(settings: OrderSettings) -> FastAPI:
         routers=[api.router],
         database=database,
         metrics=metrics,
-        background={**bus, "saga-deadlines": sweeper.run},
+        background={**bus, "saga-deadlines": sweeper.run, "admission": admission.run},
         on_shutdown=[inventory.aclose],
     )
     report_publishing(app, bus.relay)  # new orders and cancels need the bus: see api
     app.state.inventory = inventory
     app.state.orchestrator = orchestrator
+    app.state.admission = admission
     return app

@@ -1,11 +1,13 @@
-"""What the order routes depend on: the request's Idempotency-Key, and the app's inventory
-client and saga orchestrator. Who is asking comes from the kit: `shopflow_kit.CustomerId`."""
+"""What the order routes depend on: the request's Idempotency-Key, the app's inventory
+client and saga orchestrator, and admission of new orders. Who is asking comes from the
+kit: `shopflow_kit.CustomerId`."""
 
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from shopflow_kit import Problem, ProblemType
+from shopflow_order.admission import Admission
 from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.upstreams import Inventory
 
@@ -41,6 +43,12 @@ async def _inventory(request: Request) -> Inventory:
 async def _orchestrator(request: Request) -> Orchestrator:
     orchestrator: Orchestrator = request.app.state.orchestrator
     return orchestrator
+
+
+async def admit_order(request: Request) -> None:
+    """503 `overloaded` with Retry-After while the saga's backlog is too long (admission.py)."""
+    admission: Admission = request.app.state.admission
+    admission.admit()
 
 
 IdempotencyKeyHeader = Annotated[str, Depends(_idempotency_key)]

@@ -21,3 +21,12 @@ class OrderSettings(BusSettings):
     saga_step_deadline_seconds: float = Field(default=10, gt=0)
     saga_max_attempts: int = Field(default=3, ge=1)
     saga_sweep_interval_seconds: float = Field(default=0.5, gt=0)
+    # Admission control (see admission.py): new orders are refused with 503 + Retry-After
+    # while sagas take longer than this (default: a third of the step deadline) and at
+    # least `admission_min_backlog` of them are in flight.
+    admission_max_latency_seconds: float | None = Field(default=None, gt=0)
+    admission_min_backlog: int = Field(default=20, ge=1)
+
+    @property
+    def admission_max_latency(self) -> float:
+        return self.admission_max_latency_seconds or self.saga_step_deadline_seconds / 3
