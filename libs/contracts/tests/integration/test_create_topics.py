@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -28,10 +29,17 @@ async def test_creates_the_catalogue_under_the_prefix_and_then_nothing(infra, mo
         out = capsys.readouterr().out.splitlines()
         assert out[0].endswith(f"created: {' '.join(expected)}")
         assert out[1].endswith("created: none")
-        assert set(expected) <= set(await admin.list_topics())
+        await listed(admin, expected)
         await admin.delete_topics(list(expected))
     finally:
         await admin.close()
+
+
+async def listed(admin: AIOKafkaAdminClient, topics: Sequence[str]) -> None:
+    """Until the broker's metadata lists `topics` (it trails a creation by a moment)."""
+    async with asyncio.timeout(30):
+        while not set(topics) <= set(await admin.list_topics()):  # noqa: ASYNC110 - no event to await
+            await asyncio.sleep(0.1)
 
 
 async def _run(argv: list[str]) -> int:
