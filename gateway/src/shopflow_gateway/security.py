@@ -17,7 +17,7 @@ from shopflow_gateway.rate_limit import client_key
 from shopflow_gateway.tokens import InvalidTokenError
 from shopflow_gateway.users import ADMIN_ROLE
 from shopflow_kit import Caller, Problem, ProblemType
-from shopflow_kit.problems import FORBIDDEN, UNAUTHENTICATED
+from shopflow_kit.problems import FORBIDDEN, UNAUTHENTICATED, RetryLater
 
 REALM = "shopflow"
 INVALID_CREDENTIALS = ProblemType(401, "invalid-credentials", "Unauthenticated")
@@ -45,21 +45,14 @@ class Unauthenticated(Problem):
         return super().response(instance, {"WWW-Authenticate": challenge, **(headers or {})})
 
 
-class RateLimited(Problem):
+class RateLimited(RetryLater):
     """429 with Retry-After: a client's requests, or its failed logins."""
 
     def __init__(
         self, retry_after_seconds: int, kind: ProblemType = RATE_LIMITED, what: str = "requests"
     ) -> None:
         detail = f"Too many {what} from this client; retry in {retry_after_seconds} s."
-        super().__init__(kind, detail)
-        self.retry_after_seconds = retry_after_seconds
-
-    def response(
-        self, instance: str | None = None, headers: Mapping[str, str] | None = None
-    ) -> JSONResponse:
-        retry_after = {"Retry-After": str(self.retry_after_seconds)}
-        return super().response(instance, {**retry_after, **(headers or {})})
+        super().__init__(kind, detail, retry_after_seconds=retry_after_seconds)
 
 
 async def _token_verdict(

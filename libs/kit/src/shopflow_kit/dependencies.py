@@ -10,15 +10,14 @@ publish to Kafka: what cannot be finished in time is refused at the door.
 """
 
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Protocol
 
 from fastapi import Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.responses import JSONResponse
 
-from shopflow_kit.problems import DEPENDENCY_UNAVAILABLE, Problem
+from shopflow_kit.problems import DEPENDENCY_UNAVAILABLE, RetryLater
 
 DATABASE = "database"
 KAFKA = "kafka"
@@ -30,19 +29,18 @@ _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
 _DATABASE_MODULES = ("asyncpg", "sqlalchemy")
 
 
-class DependencyUnavailable(Problem):
+class DependencyUnavailable(RetryLater):
     """503 `dependency-unavailable`: `dependency` (database, kafka) cannot be reached now."""
 
     def __init__(self, dependency: str, detail: str | None = None) -> None:
         detail = detail or f"The service cannot reach its {dependency} right now; try again."
-        super().__init__(DEPENDENCY_UNAVAILABLE, detail, dependency=dependency)
+        super().__init__(
+            DEPENDENCY_UNAVAILABLE,
+            detail,
+            retry_after_seconds=RETRY_AFTER_SECONDS,
+            dependency=dependency,
+        )
         self.dependency = dependency
-
-    def response(
-        self, instance: str | None = None, headers: Mapping[str, str] | None = None
-    ) -> JSONResponse:
-        retry_after = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        return super().response(instance, {**retry_after, **(headers or {})})
 
 
 def unavailable_dependency(error: BaseException) -> str | None:

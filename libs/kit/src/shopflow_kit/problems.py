@@ -128,6 +128,27 @@ class Problem(Exception):  # noqa: N818 - "problem" is RFC 9457's name for it
         )
 
 
+class RetryLater(Problem):
+    """A problem whose answer says when to try again: `Retry-After`, in whole seconds."""
+
+    def __init__(
+        self,
+        kind: ProblemType,
+        detail: str | None = None,
+        *,
+        retry_after_seconds: int,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(kind, detail, **extensions)
+        self.retry_after_seconds = retry_after_seconds
+
+    def response(
+        self, instance: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> JSONResponse:
+        retry_after = {"Retry-After": str(self.retry_after_seconds)}
+        return super().response(instance, {**retry_after, **(headers or {})})
+
+
 class DomainError(Exception):
     """A refusal of a service's domain, answered as its `problem` wherever it is raised: the
     message is the problem's detail, the keyword arguments its extension members."""

@@ -20,14 +20,13 @@ import asyncio
 import logging
 import math
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from sqlalchemy import Float, Integer, text
-from starlette.responses import JSONResponse
 
-from shopflow_kit import Database, Problem, ProblemType
+from shopflow_kit import Database, ProblemType
+from shopflow_kit.problems import RetryLater
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ class Backlog:
         return 2 * self.median_age
 
 
-class Overloaded(Problem):
+class Overloaded(RetryLater):
     """503 `overloaded` with `Retry-After`: the saga's backlog would make this order wait."""
 
     def __init__(self, retry_after_seconds: int, backlog: Backlog) -> None:
@@ -61,14 +60,8 @@ class Overloaded(Problem):
             OVERLOADED,
             f"{backlog.in_flight} orders are being processed, each taking about "
             f"{backlog.expected_latency:.1f} s; try again in {retry_after_seconds} s.",
+            retry_after_seconds=retry_after_seconds,
         )
-        self.retry_after_seconds = retry_after_seconds
-
-    def response(
-        self, instance: str | None = None, headers: Mapping[str, str] | None = None
-    ) -> JSONResponse:
-        retry_after = {"Retry-After": str(self.retry_after_seconds)}
-        return super().response(instance, {**retry_after, **(headers or {})})
 
 
 class Admission:
