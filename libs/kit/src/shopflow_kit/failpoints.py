@@ -15,7 +15,7 @@ The moments (docs/testing.md lists them with the tests that use them):
 
 - `relay.after-publish`: a batch acknowledged by Kafka, its rows not marked published;
 - `consumer.before-commit`: a handler's effects written, its transaction not committed;
-- `consumer.before-offset-commit`: a message handled and committed, its offset not.
+- `consumer.before-offset-commit`: a batch of messages handled and committed, its offsets not.
 
 Off, a failpoint costs one truth test of an empty dict. It is never on in production:
 a process whose `SHOPFLOW_FAILPOINTS` is set refuses to start unless

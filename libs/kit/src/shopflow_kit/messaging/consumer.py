@@ -1,10 +1,12 @@
 """`MessageConsumer`: a service's Kafka consumer, whose handlers take effect once per message.
 
-Records are taken one at a time, in partition order. Each is handled in one database
-transaction that also records its id in the inbox (see consumer_dispatch); only after
-that commit is the record's offset committed. A crash or a rebalance in between hands
-the record over again, and the inbox turns the second delivery into a no-op. A record
-that cannot be handled goes to `<topic>.dlq`, and its partition moves on.
+Records are taken in batches of what has arrived, each partition's in order, the
+partitions side by side. Each record is handled in one database transaction that also
+records its id in the inbox (see consumer_dispatch); only after every record of the
+batch has committed are the batch's offsets committed, in one request to the broker
+rather than one per record. A crash or a rebalance in between hands those records over
+again, and the inbox turns each second delivery into a no-op. A record that cannot be
+handled goes to `<topic>.dlq`, and its partition moves on.
 
     metrics = ServiceMetrics()
     consumer = MessageConsumer(
@@ -41,6 +43,8 @@ from shopflow_kit.messaging.handlers import MessageHandlers
 logger = logging.getLogger(__name__)
 
 TOPICS_GRACE_SECONDS = 30.0
+MAX_BATCH = 100  # records taken at once: a rebalance waits for at most this many
+FETCH_WAIT_MS = 1_000  # how long one fetch waits for records before asking again
 
 
 class MessageConsumer:
@@ -114,27 +118,45 @@ class MessageConsumer:
     async def _consume_next(
         self, consumer: AIOKafkaConsumer, dispatcher: Dispatcher, handover: Handover
     ) -> None:
-        record = await consumer.getone()  # only ever a record of the current assignment
+        # Only ever records of the current assignment, at most MAX_BATCH of them.
+        batch = await consumer.getmany(timeout_ms=FETCH_WAIT_MS, max_records=MAX_BATCH)
+        if not batch:
+            return
         revocations = handover.revocations
         async with handover.in_flight:
             if handover.revocations != revocations:
-                return  # revoked meanwhile: its next owner reads it from the committed offset
-            await dispatcher.dispatch(record)
+                return  # revoked meanwhile: their next owner reads them from the committed offset
+            # A partition's records one after the other, the partitions side by side; if one
+            # raises, the others are cancelled and nothing is committed (the inbox dedupes).
+            try:
+                async with asyncio.TaskGroup() as partitions:
+                    for records in batch.values():
+                        partitions.create_task(self._dispatch_in_order(dispatcher, records))
+            except ExceptionGroup as failed:
+                raise failed.exceptions[0] from None  # e.g. a KafkaError: `run` reconnects
             failpoint("consumer.before-offset-commit")
-            await self._commit(consumer, record)
+            await self._commit(consumer, batch)
 
-    async def _commit(self, consumer: AIOKafkaConsumer, record: ConsumerRecord) -> None:
-        partition = TopicPartition(record.topic, record.partition)
+    @staticmethod
+    async def _dispatch_in_order(dispatcher: Dispatcher, records: list[ConsumerRecord]) -> None:
+        for record in records:
+            await dispatcher.dispatch(record)
+
+    async def _commit(
+        self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
+        offsets = {partition: records[-1].offset + 1 for partition, records in batch.items()}
         try:
-            await consumer.commit({partition: record.offset + 1})
+            await consumer.commit(offsets)
         except CommitFailedError as error:
-            # The partition may be someone else's now: they redeliver it, the inbox skips it.
-            logger.warning("offset %d not committed: %s", record.offset, error)
+            # The partitions may be someone else's now: they redeliver, the inbox skips.
+            logger.warning("offsets %s not committed: %s", offsets, error)
             return
-        end = consumer.last_stable_offset(partition)
-        if end is not None:
-            lag = self._metrics.lag.labels(record.topic, str(record.partition))
-            lag.set(max(0, end - record.offset - 1))
+        for partition, offset in offsets.items():
+            end = consumer.last_stable_offset(partition)
+            if end is not None:
+                lag = self._metrics.lag.labels(partition.topic, str(partition.partition))
+                lag.set(max(0, end - offset))
 
     async def _require_topics(self, consumer: AIOKafkaConsumer) -> None:
         """Wait a little for topics being created alongside us (a fresh broker, a test, a
