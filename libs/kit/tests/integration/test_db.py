@@ -7,6 +7,7 @@ import asyncpg
 import pytest
 from fastapi import APIRouter
 from sqlalchemy import String, func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopflow_kit import (
@@ -107,7 +108,13 @@ async def test_the_pool_replaces_a_connection_the_server_killed(database):
     finally:
         await outsider.close()
 
-    async with database.transaction() as session:  # pre-ping replaces the dead connection
+    # No ping per checkout: the dead connection fails its first statement, as a disconnect...
+    with pytest.raises(DBAPIError) as failed:
+        async with database.transaction() as session:
+            await session.scalar(select(func.pg_backend_pid()))
+    assert failed.value.connection_invalidated
+    # ...and the pool replaced it: the next transaction runs on a new backend.
+    async with database.transaction() as session:
         assert await session.scalar(select(func.pg_backend_pid())) != pooled_pid
 
 
