@@ -14,8 +14,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 
 from shopflow_contracts.topics import Topics
+from shopflow_kit.settings import SERVICE_TOKEN_SECRET_VARIABLE
 from shopflow_stack.shop_client import available, settled
 from shopflow_stack.stack import Stack
+from shopflow_testing.callers import AdminAuth
 from shopflow_testing.failpoints import paused_in_log, pausing_at
 
 pytestmark = pytest.mark.e2e
@@ -25,7 +27,10 @@ pytestmark = pytest.mark.e2e
 async def provider(shop: Stack):
     """The payment provider simulator's own API (faults, ledger); faults off afterwards."""
     url = f"http://127.0.0.1:{shop.get('payment-provider').port}"
-    async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+    # The fault switches are for admins: a service token signed with the stack's key.
+    key = shop.config.environment()[SERVICE_TOKEN_SECRET_VARIABLE]
+    admin = AdminAuth("payment-provider", secret=key)
+    async with httpx.AsyncClient(base_url=url, auth=admin, timeout=10) as client:
         yield client
         await client.delete("/admin/faults")
 

@@ -18,6 +18,7 @@ from shopflow_payment.app import build as payment
 from shopflow_payment.settings import PaymentSettings
 from shopflow_payment_provider.app import build as provider
 from shopflow_payment_provider.settings import PaymentProviderSettings
+from shopflow_testing.callers import as_admin
 from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
@@ -33,7 +34,6 @@ NOWHERE = f"127.0.0.1:{closed_port()}"
 DATABASE = f"postgresql+asyncpg://nobody:nobody@{NOWHERE}/nothing"
 BUS = {"kafka_bootstrap_servers": NOWHERE, "environment": "test"}
 ORDER_ID = uuid.uuid4()
-CALLER = {"X-Customer-Id": "alice", "X-Customer-Roles": "customer,admin"}
 
 SERVICES = {
     "order": (
@@ -59,10 +59,11 @@ SERVICES = {
 }
 
 
-@pytest.mark.parametrize(("build", "path"), SERVICES.values(), ids=SERVICES.keys())
-async def test_a_database_away_is_a_503_to_retry_and_readiness_names_it(build, path):
+@pytest.mark.parametrize("name", SERVICES)
+async def test_a_database_away_is_a_503_to_retry_and_readiness_names_it(name):
+    build, path = SERVICES[name]
     async with app_client(build()) as client:
-        answer = await client.get(path, headers=CALLER)
+        answer = await client.get(path, headers=as_admin(name))
         ready = await client.get("/readyz")
 
     assert answer.status_code == 503, answer.text

@@ -21,6 +21,7 @@ from mypy import api as mypy
 
 from shopflow_contracts.order import OrderConfirmed
 from shopflow_kit.messaging import Envelope
+from shopflow_testing.callers import signed_in
 from shopflow_testing.migrations import migration_problems
 from shopflow_testing.servers import app_client
 from shopflow_testing.skeleton import misshapen
@@ -108,14 +109,14 @@ async def test_a_confirmed_order_earns_its_points_once(
     producer = AIOKafkaProducer(bootstrap_servers=infra.kafka_bootstrap_servers)
 
     async with app_client(app) as client, producer:
-        before = (await client.get("/points", headers={"X-Customer-Id": customer})).json()
+        before = (await client.get("/points", headers=signed_in("loyalty", customer))).json()
         for _ in range(2):  # delivered twice, as Kafka may
             await producer.send_and_wait(
                 bus_topics.order_events, record, key=str(order_id).encode()
             )
         duplicate = {"topic": bus_topics.order_events, "type": "OrderConfirmed"}
         await counted(app, "messages_consumed_total", **duplicate, outcome="duplicate")
-        after = (await client.get("/points", headers={"X-Customer-Id": customer})).json()
+        after = (await client.get("/points", headers=signed_in("loyalty", customer))).json()
         anonymous = await client.get("/points")
 
     assert before == {"customer_id": customer, "points": 0, "awards": []}

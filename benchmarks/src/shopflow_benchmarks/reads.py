@@ -4,8 +4,8 @@ The rungs, each in the same run so their ratios mean something:
 1. a bare FastAPI hello-world on uvicorn (uvloop, httptools, no access log): the ceiling
    of a Python handler on this machine;
 2. the order service's `/healthz`: the service's own stack of middleware, no database;
-3. `GET /orders/{id}` of one order straight on the order service (the identity headers
-   the gateway would set);
+3. `GET /orders/{id}` of one order straight on the order service (a service token signed
+   as the gateway would, verified by the service);
 4. the same order as `GET /api/v1/orders/{id}` through the bench's gateway (a bearer token).
 """
 
@@ -21,7 +21,8 @@ import aiohttp
 from shopflow_benchmarks.harness import Bench, free_port, server_process
 from shopflow_benchmarks.wrk import WrkResult, wrk
 from shopflow_drills.load import LoadPlan, place_orders
-from shopflow_kit.identity import CUSTOMER_ID_HEADER, ROLES_HEADER
+from shopflow_kit.identity import Caller, ServiceTokens, bearer
+from shopflow_kit.settings import SERVICE_TOKEN_SECRET_VARIABLE
 
 CUSTOMER = "alice"
 
@@ -54,9 +55,14 @@ async def reads(bench: Bench) -> dict[str, Any]:
         await measure(bare_url, widest)  # a first run warms what is lazy
         bare = await measure(bare_url, widest)
     healthz = await measure(f"{order}/healthz", widest)
-    direct_headers = {CUSTOMER_ID_HEADER: CUSTOMER, ROLES_HEADER: "customer"}
+    tokens = ServiceTokens(
+        bench.stack.config.environment()[SERVICE_TOKEN_SECRET_VARIABLE], issuer="bench"
+    )
+    caller = Caller(CUSTOMER, frozenset({"customer"}))
     rows = []
     for connections in sizes.read_connections:
+        # Signed afresh for each run: a service token lasts a minute.
+        direct_headers = bearer(tokens.sign(caller, "order"))
         direct = await measure(f"{order}/orders/{order_id}", connections, direct_headers)
         via = await measure(
             f"{bench.gateway_url}/api/v1/orders/{order_id}",

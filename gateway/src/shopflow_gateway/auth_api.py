@@ -9,11 +9,11 @@ from shopflow_gateway.security import (
     LOGIN_THROTTLED,
     RATE_LIMITED,
     RateLimited,
-    Unauthenticated,
     enforce_rate_limit,
 )
 from shopflow_gateway.users import authenticate
 from shopflow_kit import documented_problems
+from shopflow_kit.identity import Unauthenticated
 from shopflow_kit.problems import MALFORMED_JSON, VALIDATION_ERROR
 
 router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[Depends(enforce_rate_limit)])

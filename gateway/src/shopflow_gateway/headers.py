@@ -1,20 +1,16 @@
-"""What crosses the gateway in headers: hop-by-hop ones never, identity only from the token.
+"""What crosses the gateway in headers: hop-by-hop ones never, the caller as a service token.
 
 Pure functions on header lists, so that the rules can be read and tested without I/O.
 """
 
 from collections.abc import Iterable
 
-from shopflow_kit import Caller
-from shopflow_kit.identity import CUSTOMER_ID_HEADER, ROLES_HEADER
-
 # RFC 9110 §7.6.1, plus the Proxy-* family: they describe one connection, not the message.
 HOP_BY_HOP = frozenset(
     {"connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"}
 )
-# Set by the gateway alone: clients' copies are dropped, always.
-IDENTITY = frozenset({CUSTOMER_ID_HEADER.lower(), ROLES_HEADER.lower()})
-# The token stays at the edge; the body is re-framed; the host is the upstream's.
+# The client's token stays at the edge (a service gets one the gateway signs for it);
+# the body is re-framed; the host is the upstream's.
 _NOT_FORWARDED = frozenset({"authorization", "content-length", "host"})
 # The gateway's server sets its own date and server headers.
 _NOT_RELAYED = frozenset({"date", "server"})
@@ -44,19 +40,18 @@ def _end_to_end(headers: Iterable[tuple[str, str]]) -> Headers:
 
 
 def upstream_request_headers(
-    headers: Iterable[tuple[str, str]], caller: Caller | None, request_id: str
+    headers: Iterable[tuple[str, str]], service_token: str | None, request_id: str
 ) -> Headers:
-    """The client's headers as a service gets them: identity set from the verified caller,
-    the request id the gateway answers with, trace context (`traceparent`) kept."""
+    """The client's headers as a service gets them: the caller as a service token signed for
+    it, the request id the gateway answers with, trace context (`traceparent`) kept."""
     forwarded = [
         (name, value)
         for name, value in _end_to_end(headers)
-        if name.lower() not in IDENTITY | _NOT_FORWARDED and name.lower() != "x-request-id"
+        if name.lower() not in _NOT_FORWARDED and name.lower() != "x-request-id"
     ]
     forwarded.append(("X-Request-ID", request_id))
-    if caller is not None:
-        forwarded.append((CUSTOMER_ID_HEADER, caller.customer_id))
-        forwarded.append((ROLES_HEADER, ",".join(sorted(caller.roles))))
+    if service_token is not None:
+        forwarded.append(("Authorization", f"Bearer {service_token}"))
     return forwarded
 
 

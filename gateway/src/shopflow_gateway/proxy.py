@@ -16,6 +16,7 @@ from starlette.responses import Response, StreamingResponse
 from shopflow_gateway.headers import Headers, client_response_headers, upstream_request_headers
 from shopflow_gateway.links import Mount, public_links
 from shopflow_kit import Caller, Upstream, current_log_context
+from shopflow_kit.identity import ServiceTokens
 
 
 async def call_upstream(
@@ -35,7 +36,10 @@ async def call_upstream(
     """
     # The id this gateway answers with, kept or made by the kit's request id middleware.
     request_id = current_log_context().get("request_id") or uuid.uuid4().hex
-    headers = upstream_request_headers(request.headers.items(), caller, request_id)
+    # Signed for this service alone, so that it cannot be replayed to another.
+    tokens: ServiceTokens = request.app.state.service_tokens
+    token = tokens.sign(caller, upstream.name) if caller is not None else None
+    headers = upstream_request_headers(request.headers.items(), token, request_id)
     # As bytes: a value beyond ASCII (obs-text) crosses as it came, instead of failing to encode.
     outgoing = upstream.build_request(
         method or request.method, target, headers=_encoded(headers), content=body or None

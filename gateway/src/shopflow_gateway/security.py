@@ -5,44 +5,23 @@ router) keys the caller by token subject or address; `CurrentCaller` answers 401
 `WWW-Authenticate: Bearer` without a valid token; `AdminCaller` 403 without the role.
 """
 
-from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.responses import JSONResponse
 
 from shopflow_gateway.dependencies import GatewayDep
 from shopflow_gateway.rate_limit import client_key
 from shopflow_gateway.tokens import InvalidTokenError
-from shopflow_gateway.users import ADMIN_ROLE
 from shopflow_kit import Caller, Problem, ProblemType
-from shopflow_kit.problems import FORBIDDEN, UNAUTHENTICATED, RetryLater
+from shopflow_kit.identity import ADMIN_ROLE, Unauthenticated
+from shopflow_kit.problems import FORBIDDEN, RetryLater
 
-REALM = "shopflow"
 INVALID_CREDENTIALS = ProblemType(401, "invalid-credentials", "Unauthenticated")
 RATE_LIMITED = ProblemType(429, "rate-limited", "Too many requests")
 LOGIN_THROTTLED = ProblemType(429, "login-throttled", "Too many failed logins")
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An access token from `POST /auth/token`.")
-
-
-class Unauthenticated(Problem):
-    """401 with the challenge RFC 6750 asks for; `error` names a refused token."""
-
-    def __init__(
-        self, detail: str, *, kind: ProblemType = UNAUTHENTICATED, refused: bool = True
-    ) -> None:
-        super().__init__(kind, detail)
-        self.refused = refused
-
-    def response(
-        self, instance: str | None = None, headers: Mapping[str, str] | None = None
-    ) -> JSONResponse:
-        challenge = f'Bearer realm="{REALM}"'
-        if self.refused:
-            challenge += ', error="invalid_token"'
-        return super().response(instance, {"WWW-Authenticate": challenge, **(headers or {})})
 
 
 class RateLimited(RetryLater):

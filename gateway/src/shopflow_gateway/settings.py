@@ -7,10 +7,10 @@ from pydantic_settings import SettingsConfigDict
 
 from shopflow_gateway.login_throttle import LoginThrottleLimits
 from shopflow_kit import ServiceSettings
+from shopflow_kit.settings import MIN_SECRET_BYTES
 from shopflow_kit.upstream import UpstreamPolicy
 
 UpstreamClient = Literal["aiohttp", "httpx"]
-MIN_SECRET_BYTES = 32
 
 
 class RateLimit(BaseModel, frozen=True):

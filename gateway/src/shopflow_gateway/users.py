@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from shopflow_gateway.passwords import verify_password
 from shopflow_kit import Caller
+from shopflow_kit.identity import ADMIN_ROLE
 
 CUSTOMER_ROLE = "customer"
-ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from fastapi import FastAPI
 
 from shopflow_gateway.app import build
 from shopflow_gateway.settings import GatewaySettings, RateLimit
-from shopflow_gateway.users import ADMIN_ROLE, CUSTOMER_ROLE
+from shopflow_gateway.users import CUSTOMER_ROLE
 from shopflow_inventory.seed import seed
 from shopflow_inventory.settings import InventorySettings
 from shopflow_kit import Caller
+from shopflow_kit.identity import ADMIN_ROLE
 from shopflow_kit.upstream import UpstreamPolicy
 from shopflow_testing.servers import running_server
 

@@ -8,6 +8,7 @@ from shopflow_inventory.schemas import ProductCreate
 from shopflow_inventory.service import create_product
 from shopflow_inventory.settings import InventorySettings
 from shopflow_kit import Database
+from shopflow_testing.callers import as_admin
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +32,8 @@ def app(settings):
 
 @pytest.fixture
 def admin():
-    """The headers the gateway sets for an admin's verified token."""
-    return {"X-Customer-Id": "ada", "X-Customer-Roles": "customer,admin"}
+    """The service token the gateway signs for an admin's call."""
+    return as_admin("inventory")
 
 
 @pytest.fixture

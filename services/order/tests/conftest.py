@@ -9,6 +9,7 @@ from fastapi import FastAPI, Query, Response
 from shopflow_kit.upstream import UpstreamPolicy
 from shopflow_order.app import build
 from shopflow_order.settings import OrderSettings
+from shopflow_testing.callers import signed_in
 from shopflow_testing.servers import running_server
 
 # Quick retries, and a breaker that stays open for the rest of any test once tripped.
@@ -111,9 +112,8 @@ def place_on(customer):
             "items": [{"sku": sku, "quantity": n} for sku, n in quantities.items()],
             "payment_method": "tok_visa",
         }
-        headers = {
-            "X-Customer-Id": customer_id or customer,
-            "Idempotency-Key": key or str(uuid.uuid4()),
+        headers = signed_in("order", customer_id or customer) | {
+            "Idempotency-Key": key or str(uuid.uuid4())
         }
         return await client.post("/orders", json=body, headers=headers)
 

@@ -4,6 +4,7 @@ import pytest
 
 from shopflow_payment_provider.app import build
 from shopflow_payment_provider.settings import PaymentProviderSettings
+from shopflow_testing.callers import as_admin
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +42,16 @@ class Simulator:
         return response.json()["data"]
 
     async def set_faults(self, **faults):
-        response = await self.client.put("/admin/faults", json=faults)
+        response = await self.client.put(
+            "/admin/faults", json=faults, headers=as_admin("payment-provider")
+        )
         assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+def admin():
+    """The Authorization header of an admin's call (the fault switches)."""
+    return as_admin("payment-provider")
 
 
 @pytest.fixture

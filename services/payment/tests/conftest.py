@@ -12,6 +12,7 @@ from shopflow_payment.service import charge_payment, refund_payment
 from shopflow_payment.settings import PaymentSettings
 from shopflow_payment_provider.app import build as build_simulator
 from shopflow_payment_provider.settings import PaymentProviderSettings
+from shopflow_testing.callers import as_admin
 from shopflow_testing.servers import running_server
 
 # Quick retries, and a breaker that stays open for the rest of any test once tripped.
@@ -30,7 +31,10 @@ class Simulator:
 
     async def set_faults(self, **faults):
         async with httpx.AsyncClient(base_url=self.url) as client:
-            (await client.put("/admin/faults", json=faults)).raise_for_status()
+            answer = await client.put(
+                "/admin/faults", json=faults, headers=as_admin("payment-provider")
+            )
+            answer.raise_for_status()
 
     async def charges(self, order_id):
         """The ledger's charges for the order (a /v1 call: faults apply)."""

@@ -27,6 +27,7 @@ from shopflow_kit.body_limit import BodyLimitMiddleware
 from shopflow_kit.checks import database_check
 from shopflow_kit.db import Database
 from shopflow_kit.health import Readiness, ReadinessCheck, health_router
+from shopflow_kit.identity import ServiceTokens
 from shopflow_kit.logging import configure_logging
 from shopflow_kit.metrics import MetricsMiddleware, ServiceMetrics, metrics_router
 from shopflow_kit.problem_handlers import install_problem_handlers
@@ -75,6 +76,9 @@ def create_app(
         telemetry=fastapi_telemetry(),
     )
     app.state.settings = settings
+    app.state.service_tokens = ServiceTokens(
+        settings.service_token_secret.get_secret_value(), issuer=settings.service_name
+    )
     app.state.database = database
     app.state.metrics = metrics or ServiceMetrics()
     app.state.liveness = jobs.stopped

@@ -1,19 +1,32 @@
-"""Who is calling: the identity the gateway vouches for, in headers only it may set.
+"""Who is calling a service: a short-lived token every service verifies for itself.
 
-The gateway verifies the bearer token, strips any client-sent copies of these headers
-and sets them from the token. Services trust them and never parse tokens themselves.
+The gateway checks a customer's access token at the edge and, for each call it makes to
+a service, signs a service token: HS256 with `SHOPFLOW_SERVICE_TOKEN_SECRET` (one key
+for the whole deployment), naming the customer (`sub`), their `roles` and the one service
+it is for (`aud`), valid for a minute. A service reads the caller from that token alone,
+so a process that reaches a service port without the key is nobody, whatever headers it
+sends (ADR 0015). Routes declare what they need: `CurrentCaller` / `CustomerId` (401
+without a valid token), `require_role(...)` (403 without the role).
 """
 
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Header
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import JSONResponse
 
-from shopflow_kit.problems import FORBIDDEN, UNAUTHENTICATED, Problem
+from shopflow_kit.problems import FORBIDDEN, UNAUTHENTICATED, Problem, ProblemType
 
-CUSTOMER_ID_HEADER = "X-Customer-Id"
-ROLES_HEADER = "X-Customer-Roles"
+ALGORITHM = "HS256"
+TTL_SECONDS = 60  # one call, its retries and the clock skew between hosts
+_LEEWAY_SECONDS = 5
+_REQUIRED_CLAIMS = ["sub", "aud", "iss", "iat", "exp"]
+REALM = "shopflow"
+ADMIN_ROLE = "admin"
 
 
 @dataclass(frozen=True)
@@ -22,33 +35,114 @@ class Caller:
     roles: frozenset[str]
 
 
-async def _caller(
-    customer_id: Annotated[
-        str | None,
-        Header(
-            alias=CUSTOMER_ID_HEADER,
-            max_length=100,
-            description="Set by the gateway from a verified token. Required.",
-        ),
-    ] = None,
-    roles: Annotated[
-        str | None,
-        Header(
-            alias=ROLES_HEADER,
-            max_length=200,
-            description="Comma-separated roles, set by the gateway from a verified token.",
-        ),
-    ] = None,
+class InvalidTokenError(Exception):
+    """Not a token this deployment signed for this service, or no longer valid; says why."""
+
+
+class ServiceTokens:
+    """Signs and verifies caller tokens with one key: the deployment's shared one for
+    service tokens (the gateway's customer access tokens are the same, with its own)."""
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        issuer: str,
+        ttl_seconds: int = TTL_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._secret = secret
+        self.issuer = issuer
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+
+    def sign(self, caller: Caller, audience: str) -> str:
+        """A token for one call to the service named `audience`, on behalf of `caller`."""
+        now = int(self._clock())
+        claims = {
+            "sub": caller.customer_id,
+            "roles": sorted(caller.roles),
+            "aud": audience,
+            "iss": self.issuer,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+        }
+        return jwt.encode(claims, self._secret, ALGORITHM)
+
+    def verify(self, token: str, audience: str, issuer: str | None = None) -> Caller:
+        """The caller a token for `audience` (from `issuer`, if given) speaks for; raises
+        `InvalidTokenError`."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],  # never the token's own choice ("none", RS/HS confusion)
+                audience=audience,
+                issuer=issuer,
+                leeway=_LEEWAY_SECONDS,
+                options={"require": _REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError as expired:
+            raise InvalidTokenError("the token has expired") from expired
+        except jwt.PyJWTError as invalid:
+            raise InvalidTokenError(f"the token is invalid: {invalid}") from invalid
+        return _caller(claims)
+
+
+def _caller(claims: Mapping[str, Any]) -> Caller:
+    subject, roles = claims["sub"], claims.get("roles", [])
+    if not isinstance(subject, str) or not subject:
+        raise InvalidTokenError("the token names no subject")
+    if not isinstance(roles, list) or not all(isinstance(role, str) for role in roles):
+        raise InvalidTokenError("the token's roles are not a list of names")
+    return Caller(subject, frozenset(roles))
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header that carries `token`."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Unauthenticated(Problem):
+    """401 with the challenge RFC 6750 asks for; `error` names a refused token."""
+
+    def __init__(
+        self, detail: str, *, kind: ProblemType = UNAUTHENTICATED, refused: bool = True
+    ) -> None:
+        super().__init__(kind, detail)
+        self.refused = refused
+
+    def response(
+        self, instance: str | None = None, headers: Mapping[str, str] | None = None
+    ) -> JSONResponse:
+        challenge = f'Bearer realm="{REALM}"'
+        if self.refused:
+            challenge += ', error="invalid_token"'
+        return super().response(instance, {"WWW-Authenticate": challenge, **(headers or {})})
+
+
+_service_token = HTTPBearer(
+    auto_error=False,
+    scheme_name="serviceToken",
+    description="A service token, signed for this service (the gateway signs one per call).",
+)
+
+
+async def _current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_service_token)],
 ) -> Caller:
-    if not customer_id:
-        raise Problem(
-            UNAUTHENTICATED,
-            f"{CUSTOMER_ID_HEADER} is missing: call through the gateway with a bearer token",
-        )
-    return Caller(customer_id, frozenset(r.strip() for r in (roles or "").split(",") if r.strip()))
+    if credentials is None:
+        detail = "A service token is required: call through the gateway with a bearer token."
+        raise Unauthenticated(detail, refused=False)
+    tokens: ServiceTokens = request.app.state.service_tokens
+    try:
+        return tokens.verify(credentials.credentials, request.app.state.settings.service_name)
+    except InvalidTokenError as invalid:
+        raise Unauthenticated(str(invalid)) from invalid
 
 
-CurrentCaller = Annotated[Caller, Depends(_caller)]
+CurrentCaller = Annotated[Caller, Depends(_current_caller)]
 
 
 async def _customer_id(caller: CurrentCaller) -> str:
@@ -59,10 +153,18 @@ CustomerId = Annotated[str, Depends(_customer_id)]
 
 
 def require_role(role: str) -> Callable[[Caller], Awaitable[None]]:
-    """A route dependency: 401 without an identity, 403 without `role`."""
+    """A route dependency: 401 without a valid service token, 403 without `role`."""
 
     async def check(caller: CurrentCaller) -> None:
         if role not in caller.roles:
             raise Problem(FORBIDDEN, f"this needs the {role!r} role")
 
     return check
+
+
+authenticated = Depends(_current_caller)
+"""For a router's or route's `dependencies`: any caller with a valid service token."""
+admin_only = Depends(require_role(ADMIN_ROLE))
+"""For a router's or route's `dependencies`: admins only."""
+NOT_ADMIN = (UNAUTHENTICATED, FORBIDDEN)
+"""The problems `admin_only` answers with, for `documented_problems`."""

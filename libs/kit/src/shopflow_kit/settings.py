@@ -17,6 +17,8 @@ a `validation_alias` ignores the prefix. Standard `OTEL_*` variables stay unpref
 
 Safe by default: without `SHOPFLOW_ENVIRONMENT` (one variable for every service) a service
 runs as `production`, refusing placeholder secrets; development deployments say so.
+`SHOPFLOW_SERVICE_TOKEN_SECRET`, the key services verify their callers with, is the
+other unprefixed variable every service reads.
 """
 
 import ipaddress
@@ -57,6 +59,8 @@ Networks = Annotated[
 
 Environment = Literal["development", "test", "production"]
 ENVIRONMENT_VARIABLE = "SHOPFLOW_ENVIRONMENT"
+SERVICE_TOKEN_SECRET_VARIABLE = "SHOPFLOW_SERVICE_TOKEN_SECRET"
+MIN_SECRET_BYTES = 32
 
 
 class ServiceSettings(BaseSettings):
@@ -76,6 +80,21 @@ class ServiceSettings(BaseSettings):
     trusted_proxies: Networks = Field(default_factory=list)
     shutdown_timeout_seconds: float = 10
     readiness_timeout_seconds: float = 2
+    # The key of the service tokens (shopflow_kit.identity): one value for every service of
+    # a deployment, HS256, 32 bytes or more; this placeholder serves development only.
+    service_token_secret: SecretStr = Field(
+        default=SecretStr("dev-only-service-token-secret-change-me"),
+        validation_alias=SERVICE_TOKEN_SECRET_VARIABLE,
+    )
+
+    @model_validator(mode="after")
+    def _refuse_a_short_service_token_key(self) -> Self:
+        # RFC 7518 §3.2: an HS256 key has at least 256 bits.
+        if len(self.service_token_secret.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"{SERVICE_TOKEN_SECRET_VARIABLE} needs at least {MIN_SECRET_BYTES} bytes"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Self:

@@ -3,6 +3,7 @@
 - `plugin` and `kafka`: the pytest fixtures, on real PostgreSQL, Kafka and Redis
   (loaded by the repository's root conftest);
 - `infra`: where those servers are: the local stack's processes, or containers;
+- `callers`: the service tokens a test calls a service with;
 - `servers`: an app in process, with its lifespan, or served over real HTTP;
 - `stand_ins`: the other side of the bus, played by a test;
 - `waits`: waiting for what has no event (a metric's count, a drained outbox);

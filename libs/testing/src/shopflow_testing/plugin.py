@@ -34,6 +34,8 @@ from sqlalchemy import MetaData
 
 from shopflow_kit.db import Database
 from shopflow_kit.migrations import upgrade
+from shopflow_kit.settings import SERVICE_TOKEN_SECRET_VARIABLE
+from shopflow_testing.callers import TEST_SERVICE_TOKEN_SECRET
 from shopflow_testing.infra import Infra, PostgresEndpoint, test_infra, unique_name
 from shopflow_testing.migrations import migrations_of
 from shopflow_testing.servers import app_client
@@ -41,6 +43,12 @@ from shopflow_testing.servers import app_client
 pytest_plugins = ["shopflow_testing.kafka", "shopflow_testing.outages"]
 
 TEST_REDIS_DB = 15  # the demo stack uses 0; tests never clobber it
+
+
+def pytest_configure() -> None:
+    # The key of every service a test builds, and of the tokens `callers` signs; the
+    # local stack's own (a development placeholder) would be refused in `test`.
+    os.environ[SERVICE_TOKEN_SECRET_VARIABLE] = TEST_SERVICE_TOKEN_SECRET
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,24 +1,20 @@
 """REST for admins: add a product, set its stock.
 
-Only callers the gateway vouches for as admins: `X-Customer-Id` and `X-Customer-Roles`,
-read by the kit's `require_role`.
+Only for a service token with the admin role (the kit's `admin_only`): the gateway signs
+one for an admin's call.
 """
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from shopflow_inventory import service
 from shopflow_inventory.domain import ProductExistsError, ProductNotFoundError
 from shopflow_inventory.schemas import ProductCreate, ProductRead, Sku, StockSet
-from shopflow_kit import DbSession, documented_problems, require_role
-from shopflow_kit.problems import FORBIDDEN, MALFORMED_BODY, UNAUTHENTICATED
+from shopflow_kit import DbSession, documented_problems
+from shopflow_kit.identity import NOT_ADMIN, admin_only
+from shopflow_kit.problems import MALFORMED_BODY
 
-ADMIN_ROLE = "admin"
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[admin_only])
 
-router = APIRouter(
-    prefix="/admin", tags=["admin"], dependencies=[Depends(require_role(ADMIN_ROLE))]
-)
-
-NOT_ADMIN = (UNAUTHENTICATED, FORBIDDEN)  # the kit's `require_role`
 LOCATION = {"Location": {"description": "The new product", "schema": {"type": "string"}}}
 
 

@@ -1,4 +1,5 @@
-"""REST: the catalogue with what is available, an order's reservation, and the stock audit."""
+"""REST: the catalogue with what is available (anyone), an order's reservation (a caller
+the gateway signed for) and the stock audit (admins)."""
 
 import uuid
 from typing import Annotated
@@ -9,7 +10,8 @@ from shopflow_inventory import repository, service
 from shopflow_inventory.domain import ProductNotFoundError, ReservationNotFoundError
 from shopflow_inventory.schemas import ProductRead, ReservationRead, Sku, StockAuditRead
 from shopflow_kit import DbSession, documented_problems
-from shopflow_kit.problems import VALIDATION_ERROR
+from shopflow_kit.identity import NOT_ADMIN, admin_only, authenticated
+from shopflow_kit.problems import UNAUTHENTICATED, VALIDATION_ERROR
 
 MAX_PAGE = 100
 
@@ -62,9 +64,10 @@ async def get_product(sku: Sku, session: DbSession) -> ProductRead:
 
 @router.get(
     "/reservations/{order_id}",
-    responses=documented_problems(VALIDATION_ERROR, ReservationNotFoundError),
+    responses=documented_problems(VALIDATION_ERROR, UNAUTHENTICATED, ReservationNotFoundError),
     summary="The stock reservation of an order: its status, lines and any rejection reason",
     tags=["reservations"],
+    dependencies=[authenticated],
 )
 async def get_reservation(order_id: uuid.UUID, session: DbSession) -> ReservationRead:
     return ReservationRead.model_validate(await service.reservation(session, order_id))
@@ -72,8 +75,10 @@ async def get_reservation(order_id: uuid.UUID, session: DbSession) -> Reservatio
 
 @router.get(
     "/audit/stock",
+    responses=documented_problems(*NOT_ADMIN),
     summary="Per product: units stocked, where they are, and whether they add up",
     tags=["audit"],
+    dependencies=[admin_only],
 )
 async def audit_stock(session: DbSession) -> list[StockAuditRead]:
     return [StockAuditRead.model_validate(row) for row in await repository.stock_audit(session)]

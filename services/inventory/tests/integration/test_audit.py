@@ -9,7 +9,7 @@ pytestmark = pytest.mark.integration
 
 
 async def test_every_unit_stocked_is_accounted_for_after_a_mix_of_operations(
-    client, new_product, run
+    client, new_product, run, admin
 ):
     mug, tee = await new_product(stock=10), await new_product(stock=0)
     sold, released, held = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
@@ -22,7 +22,7 @@ async def test_every_unit_stocked_is_accounted_for_after_a_mix_of_operations(
     await run(set_stock, mug, 1)  # 3 available before: the ledger records -2
     await run(set_stock, tee, 6)
 
-    audit = {row["sku"]: row for row in (await client.get("/audit/stock")).json()}
+    audit = {row["sku"]: row for row in (await client.get("/audit/stock", headers=admin)).json()}
 
     assert audit[mug] == {
         "sku": mug,

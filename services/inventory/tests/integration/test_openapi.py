@@ -9,11 +9,12 @@ PROBLEMS_BY_ROUTE = {
     ("get", "/products"): {"422": "validation-error", **AWAY},
     ("get", "/products/{sku}"): {"404": "product-not-found", "422": "validation-error", **AWAY},
     ("get", "/reservations/{order_id}"): {
+        "401": "unauthenticated",
         "404": "reservation-not-found",
         "422": "validation-error",
         **AWAY,
     },
-    ("get", "/audit/stock"): AWAY,
+    ("get", "/audit/stock"): {"401": "unauthenticated", "403": "forbidden", **AWAY},
     ("post", "/admin/products"): {**ADMIN, "409": "product-exists"},
     ("put", "/admin/products/{sku}/stock"): {**ADMIN, "404": "product-not-found"},
 }

@@ -5,13 +5,13 @@ from shopflow_inventory.seed import DEMO_PRODUCTS, seed
 pytestmark = pytest.mark.integration
 
 
-async def test_seeding_twice_changes_nothing(settings, client):
+async def test_seeding_twice_changes_nothing(settings, client, admin):
     await seed(settings)
-    first = (await client.get("/audit/stock")).json()
+    first = (await client.get("/audit/stock", headers=admin)).json()
 
     await seed(settings)
 
-    assert (await client.get("/audit/stock")).json() == first
+    assert (await client.get("/audit/stock", headers=admin)).json() == first
     assert [row["sku"] for row in first] == sorted(p.sku for p in DEMO_PRODUCTS)
     assert all(row["consistent"] for row in first)
 

@@ -6,6 +6,7 @@ from shopflow_kit import Database
 from shopflow_notification.domain import OrderOutcome
 from shopflow_notification.models import NotificationKind
 from shopflow_notification.service import notify
+from shopflow_testing.callers import signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +28,9 @@ async def test_an_event_delivered_twice_notifies_once(settings, client):
     second = await record(settings, outcome)
 
     assert first.id == second.id
-    response = await client.get("/notifications", params={"order_id": order_id})
+    response = await client.get(
+        "/notifications", params={"order_id": order_id}, headers=signed_in("notification", "alice")
+    )
     assert response.status_code == 200
     assert [n["kind"] for n in response.json()] == ["ORDER_CONFIRMED"]
 
@@ -41,14 +44,20 @@ async def test_an_order_lists_its_notifications_oldest_first(settings, client):
         settings, OrderOutcome(order_id, "bob", NotificationKind.ORDER_CANCELLED, reason="x")
     )
 
-    response = await client.get("/notifications", params={"order_id": order_id})
+    response = await client.get(
+        "/notifications", params={"order_id": order_id}, headers=signed_in("notification", "alice")
+    )
 
     assert [n["kind"] for n in response.json()] == ["ORDER_CONFIRMED", "ORDER_CANCELLED"]
     assert response.json()[0]["recipient"] == "bob"
 
 
 async def test_an_unknown_order_has_no_notifications(client):
-    response = await client.get("/notifications", params={"order_id": str(uuid.uuid4())})
+    response = await client.get(
+        "/notifications",
+        params={"order_id": str(uuid.uuid4())},
+        headers=signed_in("notification", "alice"),
+    )
 
     assert response.status_code == 200
     assert response.json() == []
@@ -56,7 +65,9 @@ async def test_an_unknown_order_has_no_notifications(client):
 
 @pytest.mark.parametrize("params", [{}, {"order_id": "not-a-uuid"}])
 async def test_a_missing_or_malformed_order_id_is_a_problem(client, params):
-    response = await client.get("/notifications", params=params)
+    response = await client.get(
+        "/notifications", params=params, headers=signed_in("notification", "alice")
+    )
 
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"

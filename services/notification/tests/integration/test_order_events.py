@@ -10,6 +10,7 @@ from aiokafka import AIOKafkaProducer
 from shopflow_contracts.order import OrderCancelled, OrderConfirmed
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_notification.app import build
+from shopflow_testing.callers import signed_in
 from shopflow_testing.servers import app_client
 from shopflow_testing.waits import counted
 
@@ -45,7 +46,11 @@ async def until(condition):
 
 def notifications_of(client, order_id):
     async def read():
-        response = await client.get("/notifications", params={"order_id": order_id})
+        response = await client.get(
+            "/notifications",
+            params={"order_id": order_id},
+            headers=signed_in("notification", "alice"),
+        )
         return response.json()
 
     return read

@@ -7,6 +7,7 @@ import pytest
 
 from shopflow_kit import PROBLEM_BASE
 from shopflow_order.app import build
+from shopflow_testing.callers import signed_in
 from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
@@ -46,7 +47,7 @@ async def test_orders_beyond_the_backlog_are_refused_at_the_door(
     lookups = len(inventory.lookups)
 
     refused = await place({"MUG-1": 1}, key="while-the-shop-is-busy")
-    read = await client.get(placed[0].headers["location"], headers={"X-Customer-Id": customer})
+    read = await client.get(placed[0].headers["location"], headers=signed_in("order", customer))
 
     assert [response.status_code for response in placed] == [202, 202]
     assert refused.status_code == 503

@@ -14,6 +14,7 @@ from shopflow_contracts.inventory import (
 )
 from shopflow_contracts.order import OrderCancelled
 from shopflow_contracts.payment import ChargePayment, PaymentCharged
+from shopflow_testing.callers import signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def cancel(client, customer):
     async def post(order_id, customer_id=None):
-        headers = {"X-Customer-Id": customer_id or customer}
+        headers = signed_in("order", customer_id or customer)
         return await client.post(f"/orders/{order_id}/cancel", headers=headers)
 
     return post
@@ -66,7 +67,7 @@ async def test_a_charged_order_cannot_be_cancelled(client, customer, inventory, 
 
     assert response.status_code == 409
     assert response.json()["type"].endswith("/order-already-confirmed")
-    order = await client.get(f"/orders/{order_id}", headers={"X-Customer-Id": customer})
+    order = await client.get(f"/orders/{order_id}", headers=signed_in("order", customer))
     assert order.json()["status"] == "CONFIRMED"
 
 
@@ -79,5 +80,5 @@ async def test_another_customers_order_cannot_be_cancelled(
     response = await cancel(order_id, customer_id="mallory")
 
     assert response.status_code == 404
-    order = await client.get(f"/orders/{order_id}", headers={"X-Customer-Id": customer})
+    order = await client.get(f"/orders/{order_id}", headers=signed_in("order", customer))
     assert order.json()["saga"][-1]["event"] == "ReserveStock sent"

@@ -9,6 +9,7 @@ import pytest
 from shopflow_kit import PROBLEM_BASE
 from shopflow_kit.migrations import upgrade
 from shopflow_order.app import build
+from shopflow_testing.callers import signed_in
 from shopflow_testing.plugin import migrations_of
 from shopflow_testing.servers import app_client
 
@@ -32,7 +33,10 @@ async def test_clients_retrying_with_their_key_end_with_exactly_one_order_each(
     client, own_postgres, inventory, customer
 ):
     inventory.stock("MUG-1", 1999)
-    headers = {"X-Customer-Id": customer}
+
+    def headers() -> dict[str, str]:
+        return signed_in("order", customer)  # signed afresh: a token lasts a minute
+
     refused: list = []
     everyone_refused = asyncio.Event()
 
@@ -41,7 +45,7 @@ async def test_clients_retrying_with_their_key_end_with_exactly_one_order_each(
         async with asyncio.timeout(120):
             while True:
                 answer = await client.post(
-                    "/orders", json=ORDER, headers=headers | {"Idempotency-Key": key}
+                    "/orders", json=ORDER, headers=headers() | {"Idempotency-Key": key}
                 )
                 if answer.status_code == 202:
                     return answer.json()
@@ -65,10 +69,12 @@ async def test_clients_retrying_with_their_key_end_with_exactly_one_order_each(
         PROBLEM_BASE + "dependency-unavailable"
     }
     assert {answer.json()["dependency"] for answer in refused} == {"database"}
-    listed = (await client.get("/orders", headers=headers, params={"limit": 100})).json()
+    listed = (await client.get("/orders", headers=headers(), params={"limit": 100})).json()
     assert sorted(order["id"] for order in listed["orders"]) == sorted(o["id"] for o in orders)
     assert len({order["id"] for order in orders}) == BURST
-    again = await client.post("/orders", json=ORDER, headers=headers | {"Idempotency-Key": keys[0]})
+    again = await client.post(
+        "/orders", json=ORDER, headers=headers() | {"Idempotency-Key": keys[0]}
+    )
     assert again.json()["id"] == orders[0]["id"]
 
 

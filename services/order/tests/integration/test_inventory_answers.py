@@ -1,6 +1,7 @@
 import pytest
 
 from shopflow_order.app import build
+from shopflow_testing.callers import signed_in
 from shopflow_testing.servers import app_client, running_server
 
 pytestmark = pytest.mark.integration
@@ -14,7 +15,7 @@ async def test_unknown_skus_are_listed_and_nothing_is_ordered(client, customer, 
     assert response.status_code == 422
     assert response.json()["type"].endswith("/unknown-sku")
     assert response.json()["skus"] == ["GHOST-1", "GHOST-2"]
-    listed = await client.get("/orders", headers={"X-Customer-Id": customer})
+    listed = await client.get("/orders", headers=signed_in("order", customer))
     assert listed.json()["orders"] == []
 
 
@@ -38,9 +39,9 @@ async def test_an_unreachable_inventory_is_a_503_with_retry_after(settings, cust
         response = await client.post(
             "/orders",
             json={"items": [{"sku": "MUG-1", "quantity": 1}], "payment_method": "tok_visa"},
-            headers={"X-Customer-Id": customer, "Idempotency-Key": "k-1"},
+            headers=signed_in("order", customer) | {"Idempotency-Key": "k-1"},
         )
-        listed = await client.get("/orders", headers={"X-Customer-Id": customer})
+        listed = await client.get("/orders", headers=signed_in("order", customer))
 
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

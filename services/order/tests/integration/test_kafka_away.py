@@ -9,6 +9,7 @@ import pytest
 
 from shopflow_kit import PROBLEM_BASE
 from shopflow_order.app import build
+from shopflow_testing.callers import signed_in
 from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
@@ -41,9 +42,9 @@ async def test_new_orders_are_refused_at_the_door_and_reads_go_on(client, invent
     placed = await client.post(
         "/orders",
         json={"items": [{"sku": "MUG-1", "quantity": 1}], "payment_method": "tok_visa"},
-        headers={"X-Customer-Id": customer, "Idempotency-Key": "while-kafka-is-away"},
+        headers=signed_in("order", customer) | {"Idempotency-Key": "while-kafka-is-away"},
     )
-    listed = await client.get("/orders", headers={"X-Customer-Id": customer})
+    listed = await client.get("/orders", headers=signed_in("order", customer))
 
     assert ready["status"] == "ready"
     assert placed.status_code == 503

@@ -3,6 +3,8 @@ import uuid
 
 import pytest
 
+from shopflow_testing.callers import signed_in
+
 pytestmark = pytest.mark.integration
 
 MUG = {"sku": "MUG-1", "quantity": 1}
@@ -22,7 +24,7 @@ async def test_a_request_without_a_customer_is_unauthenticated(client):
 
 
 async def test_a_request_without_an_idempotency_key_is_refused(client, customer):
-    response = await post_order(client, json.dumps(VALID), **{"X-Customer-Id": customer})
+    response = await post_order(client, json.dumps(VALID), **signed_in("order", customer))
 
     assert response.status_code == 400
     assert response.json()["type"].endswith("/idempotency-key-required")
@@ -30,7 +32,7 @@ async def test_a_request_without_an_idempotency_key_is_refused(client, customer)
 
 @pytest.mark.parametrize("key", ["", "k" * 256, "tab\there"], ids=["empty", "256-chars", "tab"])
 async def test_a_malformed_idempotency_key_is_refused(client, customer, key):
-    headers = {"X-Customer-Id": customer, "Idempotency-Key": key}
+    headers = signed_in("order", customer) | {"Idempotency-Key": key}
 
     response = await post_order(client, json.dumps(VALID), **headers)
 
@@ -58,7 +60,7 @@ async def test_invalid_input_is_a_problem_never_a_500(
     client, customer, inventory, content, status, slug
 ):
     body = content if isinstance(content, str) else json.dumps(VALID | content)
-    headers = {"X-Customer-Id": customer, "Idempotency-Key": str(uuid.uuid4())}
+    headers = signed_in("order", customer) | {"Idempotency-Key": str(uuid.uuid4())}
 
     response = await post_order(client, body, **headers)
 

@@ -3,6 +3,8 @@ import uuid
 
 import pytest
 
+from shopflow_testing.callers import signed_in
+
 pytestmark = pytest.mark.integration
 
 
@@ -26,7 +28,7 @@ async def test_an_order_is_placed_pending_at_inventory_prices(client, customer, 
     assert [(h["step"], h["event"]) for h in order["saga"]] == [
         ("reserve_stock", "ReserveStock sent")
     ]
-    fetched = await client.get(response.headers["location"], headers={"X-Customer-Id": customer})
+    fetched = await client.get(response.headers["location"], headers=signed_in("order", customer))
     assert fetched.json() == order
 
 
@@ -42,18 +44,15 @@ async def test_a_replay_returns_the_same_order_without_asking_inventory_again(
     replay = await client.post(
         "/orders",
         content=same_body,
-        headers={
-            "X-Customer-Id": customer,
-            "Idempotency-Key": "order-42",
-            "Content-Type": "application/json",
-        },
+        headers=signed_in("order", customer)
+        | {"Idempotency-Key": "order-42", "Content-Type": "application/json"},
     )
 
     assert replay.status_code == 202
     assert replay.json() == first.json()
     assert replay.headers["location"] == first.headers["location"]
     assert len(inventory.lookups) == 1
-    listed = await client.get("/orders", headers={"X-Customer-Id": customer})
+    listed = await client.get("/orders", headers=signed_in("order", customer))
     assert len(listed.json()["orders"]) == 1
     assert await sent(first.json()["id"]) == ["ReserveStock"]  # one saga, started once
 
@@ -87,6 +86,6 @@ async def test_concurrent_requests_with_one_key_place_one_order(
 
     assert [r.status_code for r in responses] == [202] * 10
     assert len({r.json()["id"] for r in responses}) == 1
-    listed = await client.get("/orders", headers={"X-Customer-Id": customer})
+    listed = await client.get("/orders", headers=signed_in("order", customer))
     assert len(listed.json()["orders"]) == 1
     assert await sent(responses[0].json()["id"]) == ["ReserveStock"]

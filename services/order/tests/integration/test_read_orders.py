@@ -2,6 +2,8 @@ import uuid
 
 import pytest
 
+from shopflow_testing.callers import signed_in
+
 pytestmark = pytest.mark.integration
 
 
@@ -9,9 +11,9 @@ async def test_an_order_is_visible_only_to_its_customer(client, customer, invent
     inventory.stock("MUG-1", 1999)
     order = (await place({"MUG-1": 1})).json()
 
-    mine = await client.get(f"/orders/{order['id']}", headers={"X-Customer-Id": customer})
-    theirs = await client.get(f"/orders/{order['id']}", headers={"X-Customer-Id": "mallory"})
-    unknown = await client.get(f"/orders/{uuid.uuid4()}", headers={"X-Customer-Id": customer})
+    mine = await client.get(f"/orders/{order['id']}", headers=signed_in("order", customer))
+    theirs = await client.get(f"/orders/{order['id']}", headers=signed_in("order", "mallory"))
+    unknown = await client.get(f"/orders/{uuid.uuid4()}", headers=signed_in("order", customer))
 
     assert mine.status_code == 200
     assert theirs.status_code == unknown.status_code == 404
@@ -36,7 +38,7 @@ async def test_the_customer_pages_through_their_orders_newest_first(
     seen, pages, cursor = [], 0, None
     while True:
         params = {"limit": 2, **({"before": cursor} if cursor else {})}
-        response = await client.get("/orders", params=params, headers={"X-Customer-Id": customer})
+        response = await client.get("/orders", params=params, headers=signed_in("order", customer))
         page = response.json()
         seen += [order["id"] for order in page["orders"]]
         pages += 1
@@ -57,7 +59,7 @@ async def test_the_customer_pages_through_their_orders_newest_first(
     ],
 )
 async def test_a_bad_page_request_is_a_problem(client, customer, params, status, slug):
-    response = await client.get("/orders", params=params, headers={"X-Customer-Id": customer})
+    response = await client.get("/orders", params=params, headers=signed_in("order", customer))
 
     assert response.status_code == status
     assert response.json()["type"].endswith(f"/{slug}")

@@ -6,6 +6,7 @@ import pytest
 from shopflow_contracts.inventory import ReleaseStock, ReserveStock, StockReleased
 from shopflow_contracts.order import OrderCancelled
 from shopflow_order.app import build
+from shopflow_testing.callers import signed_in
 from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
@@ -36,7 +37,7 @@ async def test_an_unanswered_step_is_sent_again_then_undone(
 
     assert await settled(order_id) == ("CANCELLED", "timed_out")
     assert (await bus.next(order_id, OrderCancelled)).payload["reason"] == "timed_out"
-    order = (await client.get(f"/orders/{order_id}", headers={"X-Customer-Id": customer})).json()
+    order = (await client.get(f"/orders/{order_id}", headers=signed_in("order", customer))).json()
     history = [(h["step"], h["event"]) for h in order["saga"]]
     assert history[:4] == [
         ("reserve_stock", "ReserveStock sent"),

@@ -17,6 +17,7 @@ from shopflow_contracts.inventory import (
 from shopflow_contracts.order import OrderCancelled, OrderConfirmed
 from shopflow_contracts.payment import ChargePayment, PaymentCharged, PaymentDeclined
 from shopflow_kit.messaging import Envelope
+from shopflow_testing.callers import signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +53,7 @@ async def test_a_paid_order_is_confirmed_and_its_stock_committed(
         "total": 3998,
         "currency": "EUR",
     }
-    order = (await client.get(f"/orders/{order_id}", headers={"X-Customer-Id": customer})).json()
+    order = (await client.get(f"/orders/{order_id}", headers=signed_in("order", customer))).json()
     assert order["status"] == "CONFIRMED"
     assert [(h["step"], h["event"]) for h in order["saga"]] == [
         ("reserve_stock", "ReserveStock sent"),

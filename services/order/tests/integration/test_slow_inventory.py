@@ -5,6 +5,8 @@ import asyncio
 
 import pytest
 
+from shopflow_testing.callers import signed_in
+
 pytestmark = pytest.mark.integration
 
 
@@ -19,7 +21,7 @@ async def test_orders_waiting_on_inventory_hold_no_connection_and_reads_go_on(
     await inventory.holding(waiting)
 
     lent_while_waiting = pool.checkedout()
-    listed = await client.get("/orders", headers={"X-Customer-Id": customer})
+    listed = await client.get("/orders", headers=signed_in("order", customer))
     inventory.answering.set()
     placed = await asyncio.gather(*placing)
 

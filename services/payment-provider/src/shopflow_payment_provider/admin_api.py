@@ -1,16 +1,23 @@
-"""Switching faults on and off at run time; /admin itself is never subject to them."""
+"""Switching faults on and off at run time, for admins (a service token with the admin
+role); /admin itself is never subject to them."""
 
 import logging
 
 from fastapi import APIRouter
 
 from shopflow_kit import documented_problems
+from shopflow_kit.identity import NOT_ADMIN, admin_only
 from shopflow_kit.problems import VALIDATION_ERROR
 from shopflow_payment_provider.faults import CurrentFaults, FaultConfig
 
 logger = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/admin/faults", tags=["admin"])
+router = APIRouter(
+    prefix="/admin/faults",
+    tags=["admin"],
+    dependencies=[admin_only],
+    responses=documented_problems(*NOT_ADMIN),
+)
 
 
 @router.get("", summary="The faults in force in this process")

@@ -9,6 +9,7 @@ from shopflow_contracts.payment import (
     PaymentRefunded,
     RefundPayment,
 )
+from shopflow_testing.callers import signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +26,11 @@ async def test_an_approved_card_is_charged_once_and_answered_with_the_payment(
     await saga.send(charge_command(order_id, amount=4599))
 
     [charged] = await saga.replies(order_id)
-    [payment] = (await client.get("/payments", params={"order_id": str(order_id)})).json()
+    [payment] = (
+        await client.get(
+            "/payments", params={"order_id": str(order_id)}, headers=signed_in("payment", "alice")
+        )
+    ).json()
     assert charged == PaymentCharged(
         order_id=order_id, payment_id=payment["id"], amount=4599, currency="EUR"
     )

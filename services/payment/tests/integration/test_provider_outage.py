@@ -7,6 +7,7 @@ import pytest
 from shopflow_contracts.payment import ChargePayment, PaymentCharged
 from shopflow_kit.upstream import UpstreamPolicy, UpstreamUnavailable
 from shopflow_payment.models import PaymentStatus
+from shopflow_testing.callers import signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +68,11 @@ async def test_an_open_breaker_fails_fast_without_reaching_the_provider(
     assert simulator.charge_requests() == reached
     assert refused.value.retry_after_seconds > 0
     assert await breaker_gauge(client) == 1
-    assert (await client.get("/payments", params={"order_id": str(order_id)})).json() == []
+    assert (
+        await client.get(
+            "/payments", params={"order_id": str(order_id)}, headers=signed_in("payment", "alice")
+        )
+    ).json() == []
 
 
 async def test_the_breaker_closes_by_itself_once_the_provider_is_back(
