@@ -19,6 +19,9 @@ STACK_FILE = REPO_ROOT / "deploy" / "local" / "stack.toml"
 KAFKA_POM = REPO_ROOT / "deploy" / "local" / "kafka" / "pom.xml"
 KAFKA_LOG4J = REPO_ROOT / "deploy" / "local" / "kafka" / "log4j2.yaml"
 OBSERVABILITY_DIR = REPO_ROOT / "observability"
+# SHOPFLOW_SERVICE_TOKEN_SECRET of a development stack: "dev-" makes every service refuse
+# it outside SHOPFLOW_ENVIRONMENT=development (docs/configuration.md).
+DEVELOPMENT_SERVICE_TOKEN_SECRET = "dev-local-stack-service-token-secret"
 
 
 def env_name(name: str) -> str:
@@ -208,6 +211,8 @@ class StackConfig:
         env = {
             # Services default to production (no demo users, no placeholder secrets).
             "SHOPFLOW_ENVIRONMENT": "development",
+            # The key services verify their callers with; a placeholder, refused elsewhere.
+            "SHOPFLOW_SERVICE_TOKEN_SECRET": DEVELOPMENT_SERVICE_TOKEN_SECRET,
             "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "SHOPFLOW_REDIS_URL": self.redis_url,
         }

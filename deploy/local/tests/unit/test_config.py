@@ -95,6 +95,7 @@ def test_apps_are_told_where_everything_is(stack_file):
 
     assert env == {
         "SHOPFLOW_ENVIRONMENT": "development",
+        "SHOPFLOW_SERVICE_TOKEN_SECRET": "dev-local-stack-service-token-secret",
         "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
         "SHOPFLOW_REDIS_URL": "redis://127.0.0.1:6380/0",
         "ORDER_DATABASE_URL": "postgresql+asyncpg://orders:orders@127.0.0.1:5441/orders",
