@@ -49,6 +49,11 @@ logs: install ## Follow one process's log: make logs service=kafka
 env: install ## Print the stack's environment as shell exports, for eval in a shell
 	@$(STACK) env
 
+.PHONY: token
+token: install ## A service token for calling a service directly: make token service=inventory [args='--customer alice --role customer']
+	@test -n "$(service)" || { echo "usage: make token service=NAME [args='--customer ID --role ROLE']"; exit 2; }
+	@$(STACK) token $(service) $(args)
+
 .PHONY: demo
 demo: up ## Fresh machine to a running shop: install, start everything, place orders, show them
 	$(STACK) demo

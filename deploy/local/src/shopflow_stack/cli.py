@@ -1,4 +1,5 @@
-"""`shopflow-stack up|down|status|logs|env|restart|trace|tool`: what the Makefile's targets call."""
+"""`shopflow-stack up|down|status|logs|env|restart|trace|tool|token`: what the Makefile's targets
+call."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ import sys
 import time
 from pathlib import Path
 
+from shopflow_kit.identity import ADMIN_ROLE, Caller, ServiceTokens
+from shopflow_kit.settings import SERVICE_TOKEN_SECRET_VARIABLE
 from shopflow_stack import demo, traces
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.process import StackError
 from shopflow_stack.stack import Stack, StatusRow
 from shopflow_stack.tools import catalogue, ensure_tool
+
+CUSTOMER_ROLE = "customer"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     trace.add_argument("order_id")
     tool = commands.add_parser("tool", help="the path of a Go-built tool, building it once")
     tool.add_argument("name", nargs="?", help="a tool of deploy/tools/tools.toml (default: all)")
+    token = commands.add_parser(
+        "token", help="a service token for calling one service directly (a minute's worth)"
+    )
+    token.add_argument("service", help="the service it is for: order, inventory, ...")
+    token.add_argument("--customer", default="admin", help="who calls (default: admin)")
+    token.add_argument("--role", action="append", help="a role (default: customer and admin)")
     args = parser.parse_args(argv)
     # Readiness polling expects refused connections; aiokafka would log each one as an error.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
@@ -89,6 +100,16 @@ def _run(stack: Stack, args: argparse.Namespace) -> int:
             print(ensure_tool(args.name))
         for name in () if args.name else catalogue():
             print(f"{name}\t{ensure_tool(name)}")
+        return 0
+    if args.command == "token":
+        # The key the stack's services verify with (an exported one, as they would read it).
+        key = (
+            os.environ.get(SERVICE_TOKEN_SECRET_VARIABLE)
+            or stack.config.environment()[SERVICE_TOKEN_SECRET_VARIABLE]
+        )
+        roles = frozenset(args.role or (CUSTOMER_ROLE, ADMIN_ROLE))
+        tokens = ServiceTokens(key, issuer="shopflow-stack")
+        print(tokens.sign(Caller(args.customer, roles), args.service))
         return 0
     raise AssertionError(args.command)
 
