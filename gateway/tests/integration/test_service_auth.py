@@ -1,4 +1,4 @@
-"""Services verify the caller themselves (ADR 0015): a process that reaches a service's
+"""Services verify the caller themselves (ADR 0017): a process that reaches a service's
 port directly, past the gateway, is nobody unless it holds the deployment's key."""
 
 import uuid

@@ -5,7 +5,7 @@ a service, signs a service token: HS256 with `SHOPFLOW_SERVICE_TOKEN_SECRET` (on
 for the whole deployment), naming the customer (`sub`), their `roles` and the one service
 it is for (`aud`), valid for a minute. A service reads the caller from that token alone,
 so a process that reaches a service port without the key is nobody, whatever headers it
-sends (ADR 0015). Routes declare what they need: `CurrentCaller` / `CustomerId` (401
+sends (ADR 0017). Routes declare what they need: `CurrentCaller` / `CustomerId` (401
 without a valid token), `require_role(...)` (403 without the role).
 """
 
