@@ -1,9 +1,11 @@
 """The saga's history, as the customer reads it on their order: each step, each reply,
 why it was undone, and how it ended, in the order it happened."""
 
+from dataclasses import replace
+
 import pytest
 
-from shopflow_kit.saga import Saga
+from shopflow_kit.saga import Saga, SagaStatus
 from shopflow_testing.sample_saga import (
     DATA,
     DEFINITION,
@@ -94,3 +96,14 @@ def test_an_undo_confirmed_before_the_others_is_told_and_the_saga_waits(saga):
 
     assert refunded.history == (("saga", "Refunded"),)
     assert not refunded.cancelled
+
+
+def test_a_saga_that_can_undo_every_step_commits_as_it_completes():
+    undoable = Saga(replace(DEFINITION, steps=DEFINITION.steps[:2]))  # reserve, charge
+    reserved = undoable.on_reply(undoable.start(DATA, T0).state, DATA, Reserved(id="o-1"), T0)
+    assert not reserved.committed
+
+    done = undoable.on_reply(reserved.state, DATA, Charged(id="o-1"), T0)
+
+    assert (done.state.status, done.committed) == (SagaStatus.COMPLETED, True)
+    assert done.history == (("charge", "Charged"), ("saga", "completed"))
