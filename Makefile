@@ -63,6 +63,10 @@ dlq: install ## Dead letters of a topic: make dlq topic=shopflow.inventory.comma
 	@test -n "$(topic)" || { echo "usage: make dlq topic=TOPIC [replay='--all' | '--message-id ID' | '--offset N']"; exit 2; }
 	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_kit.messaging.dlq_command $(if $(replay),replay,list) --topic $(topic) $(replay)
 
+.PHONY: sagas
+sagas: install ## Sagas waiting for an operator (data unreadable, undo unconfirmed): make sagas
+	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_kit.saga.attention
+
 # --- Observability (issue 13): Jaeger and Prometheus run with the stack; see docs/observability.md ---
 
 .PHONY: trace

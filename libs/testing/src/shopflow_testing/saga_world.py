@@ -196,6 +196,9 @@ class Observer:
                 self.step_command = command
             if command in FORWARD[:2]:  # a step that can be undone gives up after so many
                 assert self.sends[command] <= definition.max_attempts, f"{command} sent too often"
+            else:  # an undo or the last step: resent up to a bound, then an operator is asked
+                bound = definition.max_resends_unanswerable
+                assert self.sends[command] <= bound, f"{command} resent without end"
             self.world.queues[outgoing.topic].append(outgoing.message)  # type: ignore[index]
         state = decision.state
         timed_out = state.reason == definition.timeout_reason

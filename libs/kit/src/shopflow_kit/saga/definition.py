@@ -46,8 +46,14 @@ class SagaDefinition(Generic[D]):
     name: str
     data: type[D]  # the model of the saga's data
     steps: tuple[Step[D], ...]
+    # How long a participant has to answer a command, from when it was *published*: the
+    # store restarts the clock while the command waits in the outbox (ADR 0015). Each
+    # resend waits longer, at random within a band, up to MAX_BACKOFF_FACTOR × this.
     step_deadline: timedelta = timedelta(seconds=10)
     max_attempts: int = 3  # sends of one command before the saga gives up on the step
+    # Sends of a command that cannot time out (an undo; a step past the point of no return)
+    # before the saga stops resending and waits for an operator ("needs attention").
+    max_resends_unanswerable: int = 10
     timeout_reason: str = "timed_out"
     cancel_reason: str = "cancelled"
 

@@ -8,15 +8,18 @@ once with the commands it causes.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Generic
 
+from shopflow_kit.backoff import Draw, backoff
 from shopflow_kit.messaging import Message
 from shopflow_kit.saga.definition import D, SagaDefinition
 
-MAX_BACKOFF_FACTOR = 6  # deadlines grow with each resend, up to this many step deadlines
+MAX_BACKOFF_FACTOR = 8  # deadlines grow with each resend, up to this many step deadlines
+DEADLINE_SPREAD = 0.5  # a deadline falls at random in its upper half: resends do not bunch
 
 
 class SagaStatus(StrEnum):
@@ -36,6 +39,7 @@ class SagaState:
     deadline_at: datetime | None
     cancel_requested: bool = False
     reason: str | None = None
+    attention: str | None = None  # why it stopped resending and waits for an operator
 
     @property
     def finished(self) -> bool:
@@ -55,6 +59,7 @@ class Decision:
     history: tuple[tuple[str, str], ...] = ()  # (step, what happened)
     committed: bool = False  # just passed the point of no return
     cancelled: bool = False  # just finished undoing
+    gave_up: bool = False  # just stopped resending: needs an operator
 
 
 class CancelRefusedError(Exception):
@@ -62,8 +67,10 @@ class CancelRefusedError(Exception):
 
 
 class Saga(Generic[D]):
-    def __init__(self, definition: SagaDefinition[D]) -> None:
+    def __init__(self, definition: SagaDefinition[D], *, draw: Draw = random.uniform) -> None:
+        """`draw` places each deadline in its band (`shopflow_kit.backoff`)."""
         self.definition = definition
+        self._draw = draw
 
     def start(self, data: D, now: datetime) -> Decision:
         return self._do_step(0, SagaStatus.RUNNING, data, now)
@@ -84,9 +91,12 @@ class Saga(Generic[D]):
     def on_deadline(self, state: SagaState, data: D, now: datetime) -> Decision:
         if state.finished or state.deadline_at is None or now < state.deadline_at:
             return Decision(state)
+        committed = state.status is SagaStatus.COMMITTED
+        unanswerable = committed or state.status is SagaStatus.COMPENSATING
+        if unanswerable and state.attempts >= self.definition.max_resends_unanswerable:
+            return self._give_up(state)
         if state.status is SagaStatus.COMPENSATING:
             return self._resend_compensations(state, data, now)
-        committed = state.status is SagaStatus.COMMITTED
         if committed or state.attempts < self.definition.max_attempts:
             step = self.definition.steps[state.step]
             message = step.send(data)
@@ -205,5 +215,24 @@ class Saga(Generic[D]):
             history=(("saga", f"no reply: {again} sent again"),),
         )
 
+    def _give_up(self, state: SagaState) -> Decision:
+        """Stop resending what nobody confirms: the saga keeps awaiting the replies (a late
+        one still moves it on), and an operator is told (metric, log, `make sagas`)."""
+        why = f"{', '.join(sorted(state.awaiting))} unconfirmed after {state.attempts} sends"
+        return Decision(
+            replace(state, deadline_at=None, attention=why),
+            history=(("saga", f"needs attention: {why}"),),
+            gave_up=True,
+        )
+
     def _deadline(self, now: datetime, attempt: int) -> datetime:
-        return now + self.definition.step_deadline * min(attempt, MAX_BACKOFF_FACTOR)
+        """Attempt n waits at random in [1, 2] × step × 2^(n−1), up to MAX_BACKOFF_FACTOR steps."""
+        step = self.definition.step_deadline.total_seconds()
+        wait = backoff(
+            attempt,
+            first=2 * step,
+            cap=MAX_BACKOFF_FACTOR * step,
+            spread=DEADLINE_SPREAD,
+            draw=self._draw,
+        )
+        return now + timedelta(seconds=wait)

@@ -41,7 +41,24 @@ class SagaMetrics:
             buckets=DURATION_BUCKETS,
             registry=registry,
         )
+        self.needs_attention = Counter(
+            "saga_needs_attention_total",
+            "Sagas set aside for an operator (make sagas): data that does not read "
+            "(unreadable), or an undo or final step nobody confirmed (unconfirmed).",
+            ["saga", "why"],
+            registry=registry,
+        )
+        self.deadlines_moved = Counter(
+            "saga_deadlines_moved_total",
+            "Step deadlines that passed while the step's command was unpublished, or had "
+            "been published late: nothing resent, the participant's clock runs from publication.",
+            ["saga"],
+            registry=registry,
+        )
         # Every series exists from the start, so a rate or an SLO reads 0, not "no data".
+        self.needs_attention.labels(self.saga, "unreadable")
+        self.needs_attention.labels(self.saga, "unconfirmed")
+        self.deadlines_moved.labels(self.saga)
         self.started.labels(self.saga)
         self.ended.labels(self.saga, COMMITTED, "")
         self.duration.labels(self.saga, COMMITTED)
@@ -51,6 +68,12 @@ class SagaMetrics:
 
     def record_start(self, session: AsyncSession) -> None:
         _after_commit(session, self.started.labels(self.saga).inc)
+
+    def record_attention(self, session: AsyncSession, why: str) -> None:
+        _after_commit(session, self.needs_attention.labels(self.saga, why).inc)
+
+    def record_deadline_moved(self, session: AsyncSession) -> None:
+        _after_commit(session, self.deadlines_moved.labels(self.saga).inc)
 
     def record_decision(
         self, session: AsyncSession, decision: Decision, started_at: datetime, now: datetime

@@ -5,7 +5,7 @@
     SAGAS.migrate(0, 1)                     # the migration's upgrade(); migrate(1, 0) undoes it
 """
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Uuid, func
+from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, String, Uuid, func
 from sqlalchemy.schema import SchemaItem
 
 from shopflow_kit.schema import VersionedTable
@@ -37,6 +37,19 @@ def _sagas_version_2() -> list[SchemaItem]:
     ]
 
 
+def _sagas_version_3() -> list[SchemaItem]:
+    return [
+        # The outbox ids of the commands the saga last sent, and how long their participant
+        # has to answer once they are published: a deadline runs from publication, not
+        # from the write (ADR 0015).
+        Column("commands", JSON, nullable=False, server_default="[]"),
+        Column("patience_seconds", Float),
+        # Why the saga waits for an operator (`make sagas`): its data no longer reads, or
+        # nobody confirmed an undo it resent so many times. The sweeper passes it by.
+        Column("attention", String(300)),
+    ]
+
+
 def _history_version_1() -> list[SchemaItem]:
     return [
         Column("id", Integer, primary_key=True, autoincrement=True),
@@ -47,7 +60,7 @@ def _history_version_1() -> list[SchemaItem]:
     ]
 
 
-SAGAS = VersionedTable("sagas", _sagas_version_1, _sagas_version_2)
+SAGAS = VersionedTable("sagas", _sagas_version_1, _sagas_version_2, _sagas_version_3)
 """One row per saga: its step, what it awaits, its deadline and its data."""
 
 SAGA_HISTORY = VersionedTable("saga_history", _history_version_1)

@@ -163,7 +163,7 @@ async def test_a_reply_for_an_unknown_saga_is_ignored(database):
 
 async def test_deadlines_outlive_the_store_that_set_them_and_sweepers_share_them(database):
     ids = [await started(database) for _ in range(6)]
-    after = T0 + DEFINITION.step_deadline
+    after = T0 + 2 * DEFINITION.step_deadline  # the first deadline falls in [1, 2] steps
 
     async def sweep():
         store = new_store()  # as after a restart: nothing but the rows

@@ -108,15 +108,40 @@ def test_each_resend_waits_longer(saga):
     assert second.deadline_at - first.deadline_at > first.deadline_at - T0
 
 
-def test_past_the_point_of_no_return_the_last_step_is_resent_forever(saga):
+def test_past_the_point_of_no_return_the_last_step_is_resent_up_to_a_bound_then_waits(saga):
     state = reply(
         saga, reply(saga, saga.start(DATA, T0), Reserved(id="o-1")), Charged(id="o-1")
     ).state
-    for _ in range(10):
+    for _ in range(DEFINITION.max_resends_unanswerable - 1):
         decision = saga.on_deadline(state, DATA, state.deadline_at)
         assert sent(decision) == [("stock", "Commit")]
         state = decision.state
-    assert state.status is SagaStatus.COMMITTED
+
+    waits = saga.on_deadline(state, DATA, state.deadline_at)
+
+    assert (waits.gave_up, waits.send, waits.state.deadline_at) == (True, (), None)
+    assert waits.state.attention == "Committed unconfirmed after 10 sends"
+    assert waits.history == (("saga", "needs attention: Committed unconfirmed after 10 sends"),)
+    late = saga.on_reply(waits.state, DATA, Committed(id="o-1"), T0)
+    assert late.state.status is SagaStatus.COMPLETED  # a late confirmation still finishes it
+
+
+def test_deadlines_fall_at_random_in_a_band_that_doubles_up_to_a_cap():
+    step = DEFINITION.step_deadline
+
+    earliest = Saga(DEFINITION, draw=lambda low, high: low)
+    latest = Saga(DEFINITION, draw=lambda low, high: high)
+    assert earliest.start(DATA, T0).state.deadline_at == T0 + step
+    assert latest.start(DATA, T0).state.deadline_at == T0 + 2 * step
+    charged = reply(
+        latest, reply(latest, latest.start(DATA, T0), Reserved(id="o-1")), Charged(id="o-1")
+    )
+    state, bands = charged.state, []
+    for _ in range(5):
+        decision = latest.on_deadline(state, DATA, state.deadline_at)
+        bands.append((decision.state.deadline_at - state.deadline_at) / step)
+        state = decision.state
+    assert bands == [4, 8, 8, 8, 8]  # attempts 2..6: 2 × 2^(n−1) steps, capped at 8
 
 
 def test_a_cancel_while_reserving_undoes_the_reservation_when_it_arrives(saga):
@@ -165,12 +190,19 @@ def test_a_second_cancel_changes_nothing(saga):
     assert saga.request_cancel(asked.state).history == ()
 
 
-def test_compensations_are_resent_until_each_is_confirmed(saga):
+def test_compensations_are_resent_up_to_a_bound_then_the_saga_needs_attention(saga):
     gave_up = reply(saga, reply(saga, saga.start(DATA, T0), Reserved(id="o-1")), Declined(id="o-1"))
     state = gave_up.state
 
-    for _ in range(5):
+    for _ in range(DEFINITION.max_resends_unanswerable - 1):
         decision = saga.on_deadline(state, DATA, state.deadline_at)
         assert sent(decision) == [("stock", "Release")]
         state = decision.state
-    assert state.status is SagaStatus.COMPENSATING
+    waits = saga.on_deadline(state, DATA, state.deadline_at)
+
+    assert (waits.gave_up, waits.send, waits.state.deadline_at) == (True, (), None)
+    assert waits.state.status is SagaStatus.COMPENSATING
+    assert waits.state.attention == "Released unconfirmed after 10 sends"
+    assert saga.on_deadline(waits.state, DATA, T0 + timedelta(days=1)).send == ()
+    late = saga.on_reply(waits.state, DATA, Released(id="o-1"), T0)
+    assert (late.cancelled, late.state.reason) == (True, "declined")

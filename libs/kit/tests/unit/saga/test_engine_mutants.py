@@ -102,6 +102,15 @@ class NeverGivesUp(Saga[Data]):
         return super().on_deadline(state, data, now)
 
 
+class ResendsForever(Saga[Data]):
+    """Never stops resending an undo or the last step, however long nobody confirms it."""
+
+    def on_deadline(self, state: SagaState, data: Data, now: datetime) -> Decision:
+        if state.status is not SagaStatus.RUNNING:
+            state = replace(state, attempts=1)
+        return super().on_deadline(state, data, now)
+
+
 class CancelsWhenCommitted(Saga[Data]):
     """Accepts a cancel past the point of no return."""
 
@@ -155,6 +164,7 @@ MUTANTS = [
     CancelsWhileUndoing,
     GivesUpAtOnce,
     NeverGivesUp,
+    ResendsForever,
     CancelsWhenCommitted,
     IgnoresTheCancel,
     CommitsTooEarly,
