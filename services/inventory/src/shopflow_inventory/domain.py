@@ -119,11 +119,14 @@ class StockCommitted:
     lines: tuple[StockLine, ...]  # now sold
 
 
-ReservationOutcome = StockReserved | StockRejected
+ReservationOutcome = StockReserved | StockRejected | StockReleased
 
 
 def reservation_outcome(reservation: Reservation) -> ReservationOutcome:
-    """The answer recorded for an order's reservation, whatever happened to it since."""
+    """The answer recorded for an order's reservation, whatever happened to it since; for
+    a tombstone (released before it was reserved: no lines), that it is released."""
+    if reservation.status is ReservationStatus.RELEASED and not reservation.lines:
+        return StockReleased(reservation.order_id, ())
     if reservation.status is ReservationStatus.REJECTED:
         assert reservation.reason is not None  # the schema's reason_iff_rejected check
         return StockRejected(

@@ -62,8 +62,13 @@ class StockCommands:
         await reply(session, self._replies, StockCommitted(order_id=command.order_id), to=envelope)
 
 
-def reservation_event(outcome: domain.ReservationOutcome) -> StockReserved | StockRejected:
-    """The event that announces how reserving stock for an order ended."""
+def reservation_event(
+    outcome: domain.ReservationOutcome,
+) -> StockReserved | StockRejected | StockReleased:
+    """The event that announces how reserving stock for an order ended: released, holding
+    nothing, if the order's stock had been released before the reserve came."""
+    if isinstance(outcome, domain.StockReleased):
+        return StockReleased(order_id=outcome.order_id)
     if isinstance(outcome, domain.StockRejected):
         return StockRejected(
             order_id=outcome.order_id, reason=outcome.reason.value, skus=outcome.skus

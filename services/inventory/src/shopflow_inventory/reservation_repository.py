@@ -37,6 +37,18 @@ async def claim(session: AsyncSession, order_id: uuid.UUID, lines: Sequence[Stoc
     return True
 
 
+async def tombstone(session: AsyncSession, order_id: uuid.UUID) -> bool:
+    """Record the order as released before anything was reserved for it (no lines); False
+    if it has a reservation already (one committed concurrently: the primary key decides)."""
+    inserted = await session.execute(
+        insert(Reservation)
+        .values(order_id=order_id, status=ReservationStatus.RELEASED)
+        .on_conflict_do_nothing(index_elements=[Reservation.order_id])
+        .returning(Reservation.order_id)
+    )
+    return inserted.first() is not None
+
+
 async def reject(
     session: AsyncSession, order_id: uuid.UUID, reason: RejectionReason, skus: Sequence[str]
 ) -> None:

@@ -84,7 +84,7 @@ async def reserve_stock(
     if not await reservation_repository.claim(session, order_id, wanted):
         recorded = await reservation_repository.reservation(session, order_id)
         assert recorded is not None  # claimed by a committed transaction; nothing deletes it
-        return reservation_outcome(recorded)
+        return reservation_outcome(recorded)  # a tombstone's: released, nothing held
     known = await repository.existing_skus(session, [line.sku for line in wanted])
     if unknown := sorted({line.sku for line in wanted} - known):
         return await _reject(session, order_id, RejectionReason.UNKNOWN_SKU, unknown)
@@ -94,11 +94,18 @@ async def reserve_stock(
 
 
 async def release_stock(session: AsyncSession, order_id: uuid.UUID) -> StockReleased:
-    """Give a reserved order's units back. Safe to repeat, and a no-op for an order whose
-    stock was never held; refused once the stock is committed (sold)."""
+    """Give a reserved order's units back. Safe to repeat; refused once the stock is
+    committed (sold). For an order never reserved it leaves a tombstone (RELEASED, no
+    lines), so a ReserveStock arriving after it (a dead letter replayed once the saga
+    gave up) holds nothing: the order is final, and units held for it would never return."""
     released = ReservationStatus.RELEASED
     moved, reservation = await _transition(session, order_id, released)
-    if reservation is None or reservation.status is ReservationStatus.REJECTED:
+    if reservation is None and await reservation_repository.tombstone(session, order_id):
+        return StockReleased(order_id, ())
+    if reservation is None:  # a reserve for it committed meanwhile: release that
+        moved, reservation = await _transition(session, order_id, released)
+    assert reservation is not None
+    if reservation.status is ReservationStatus.REJECTED:
         return StockReleased(order_id, ())
     if reservation.status is ReservationStatus.COMMITTED:
         raise TransitionRefusedError(order_id, reservation.status, released)

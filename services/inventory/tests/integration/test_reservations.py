@@ -91,6 +91,22 @@ async def test_releasing_what_was_never_held_does_nothing(new_product, run, stoc
     assert await stock_of(sku) == (0, 0, 0)
 
 
+async def test_a_reserve_replayed_after_its_release_holds_nothing(new_product, run, stock_of):
+    # The saga gave up on a dead-lettered ReserveStock and released; an operator then
+    # replayed the dead letter. Holding units now would hold them for good.
+    sku = await new_product(stock=5)
+    order_id = uuid.uuid4()
+
+    assert await run(release_stock, order_id) == StockReleased(order_id, ())
+    outcome = await run(reserve_stock, order_id, [StockLine(sku, 2)])
+
+    assert outcome == StockReleased(order_id, ())
+    assert await stock_of(sku) == (5, 0, 0)
+    assert await run(release_stock, order_id) == StockReleased(order_id, ())
+    with pytest.raises(TransitionRefusedError):
+        await run(commit_stock, order_id)
+
+
 @pytest.mark.parametrize(
     ("end", "event", "stock_after"),
     [(release_stock, StockReleased, (5, 0, 0)), (commit_stock, StockCommitted, (3, 0, 2))],

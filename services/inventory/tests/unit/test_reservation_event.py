@@ -26,3 +26,9 @@ def test_every_rejection_reason_is_one_the_contract_names(reason):
     assert reservation_event(rejected) == contract.StockRejected(
         order_id=ORDER, reason=reason.value, skus=("MUG-001", "TEE-L")
     )
+
+
+def test_a_reserve_after_the_release_is_announced_as_released():
+    tombstone = domain.StockReleased(ORDER, ())
+
+    assert reservation_event(tombstone) == contract.StockReleased(order_id=ORDER)
