@@ -126,24 +126,6 @@ def test_past_the_point_of_no_return_the_last_step_is_resent_up_to_a_bound_then_
     assert late.state.status is SagaStatus.COMPLETED  # a late confirmation still finishes it
 
 
-def test_deadlines_fall_at_random_in_a_band_that_doubles_up_to_a_cap():
-    step = DEFINITION.step_deadline
-
-    earliest = Saga(DEFINITION, draw=lambda low, high: low)
-    latest = Saga(DEFINITION, draw=lambda low, high: high)
-    assert earliest.start(DATA, T0).state.deadline_at == T0 + step
-    assert latest.start(DATA, T0).state.deadline_at == T0 + 2 * step
-    charged = reply(
-        latest, reply(latest, latest.start(DATA, T0), Reserved(id="o-1")), Charged(id="o-1")
-    )
-    state, bands = charged.state, []
-    for _ in range(5):
-        decision = latest.on_deadline(state, DATA, state.deadline_at)
-        bands.append((decision.state.deadline_at - state.deadline_at) / step)
-        state = decision.state
-    assert bands == [4, 8, 8, 8, 8]  # attempts 2..6: 2 × 2^(n−1) steps, capped at 8
-
-
 def test_a_cancel_while_reserving_undoes_the_reservation_when_it_arrives(saga):
     started = saga.start(DATA, T0)
     asked = saga.request_cancel(started.state)

@@ -23,9 +23,17 @@ pytestmark = pytest.mark.unit
 STEP = DEFINITION.step_deadline
 
 
+def top(low, high):
+    return high
+
+
+def bottom(low, high):
+    return low
+
+
 @pytest.fixture
 def saga():
-    return Saga(DEFINITION)
+    return Saga(DEFINITION, draw=top)  # every deadline at the top of its band
 
 
 def committed(saga):
@@ -33,14 +41,34 @@ def committed(saga):
     return saga.on_reply(reserved.state, DATA, Charged(id="o-1"), T0).state
 
 
-def test_each_resend_waits_one_step_deadline_longer_up_to_the_cap(saga):
-    state, waits = committed(saga), []
-    for _ in range(MAX_BACKOFF_FACTOR + 2):
+@pytest.mark.parametrize(
+    ("draw", "expected"),
+    [(top, [2, 4, 8, 8, 8, 8]), (bottom, [1, 2, 4, 4, 4, 4])],
+    ids=["top", "bottom"],
+)
+def test_each_wait_falls_in_a_band_that_doubles_up_to_the_cap(draw, expected):
+    saga = Saga(DEFINITION, draw=draw)
+    state = committed(saga)
+    waits = [(state.deadline_at - T0) / STEP]
+    for _ in range(5):
         now = state.deadline_at
         state = saga.on_deadline(state, DATA, now).state
         waits.append((state.deadline_at - now) / STEP)
 
-    assert waits == [2, 3, 4, 5, 6, 6, 6, 6]
+    assert waits == expected
+    assert max(waits) <= MAX_BACKOFF_FACTOR
+
+
+def test_the_wait_is_drawn_between_half_its_ceiling_and_its_ceiling():
+    bands = []
+
+    def draw(low, high):
+        bands.append((low / STEP.total_seconds(), high / STEP.total_seconds()))
+        return high
+
+    Saga(DEFINITION, draw=draw).start(DATA, T0)
+
+    assert bands == [(1.0, 2.0)]
 
 
 def test_undoing_starts_a_fresh_schedule_of_its_own(saga):
@@ -50,7 +78,7 @@ def test_undoing_starts_a_fresh_schedule_of_its_own(saga):
         state = saga.on_deadline(state, DATA, gave_up_at).state
 
     assert state.status is SagaStatus.COMPENSATING
-    assert (state.attempts, state.deadline_at) == (1, gave_up_at + STEP)
+    assert (state.attempts, state.deadline_at) == (1, gave_up_at + 2 * STEP)
 
 
 @pytest.mark.parametrize(
