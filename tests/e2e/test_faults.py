@@ -60,7 +60,7 @@ async def placed_eventually(gateway, auth, sku: str, key: str) -> dict:
 
 async def saga_reached(gateway, auth, order_id: str, event: str) -> None:
     # A silent participant has 7 to 14 step deadlines before its step times out (ADR
-    # 0017): 35-70 s in the local stack.
+    # 0018): 35-70 s in the local stack.
     async with asyncio.timeout(120):
         while True:
             order = (await gateway.get(f"/api/v1/orders/{order_id}", headers=auth)).json()

@@ -47,7 +47,7 @@ class SagaDefinition(Generic[D]):
     data: type[D]  # the model of the saga's data
     steps: tuple[Step[D], ...]
     # How long a participant has to answer a command, from when it was *published*: the
-    # store restarts the clock while the command waits in the outbox (ADR 0017). Each
+    # store restarts the clock while the command waits in the outbox (ADR 0018). Each
     # resend waits longer, at random within a band, up to MAX_BACKOFF_FACTOR × this.
     step_deadline: timedelta = timedelta(seconds=10)
     max_attempts: int = 3  # sends of one command before the saga gives up on the step

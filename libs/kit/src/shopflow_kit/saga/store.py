@@ -6,7 +6,7 @@ caller commits: a reply, its effect on the saga and the commands it causes commi
 together or not at all. Deadlines are found with SKIP LOCKED, so several instances of
 a service can sweep them, and they survive a restart because they are rows.
 
-A step's deadline measures its participant, not the shop's own backlog (ADR 0017): the
+A step's deadline measures its participant, not the shop's own backlog (ADR 0018): the
 saga remembers the outbox ids of the commands it sent, and when a deadline passes while
 one of them is still unpublished (Kafka away, a relay behind), nothing is resent and
 the clock restarts; once published, the participant has its full patience from then.

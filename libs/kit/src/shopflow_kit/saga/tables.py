@@ -41,7 +41,7 @@ def _sagas_version_3() -> list[SchemaItem]:
     return [
         # The outbox ids of the commands the saga last sent, and how long their participant
         # has to answer once they are published: a deadline runs from publication, not
-        # from the write (ADR 0017).
+        # from the write (ADR 0018).
         Column("commands", JSON, nullable=False, server_default="[]"),
         Column("patience_seconds", Float),
         # Why the saga waits for an operator (`make sagas`): its data no longer reads, or

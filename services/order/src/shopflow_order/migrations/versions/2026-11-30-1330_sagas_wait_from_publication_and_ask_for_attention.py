@@ -1,7 +1,7 @@
 """Sagas count a step's deadline from its command's publication, and can ask for attention.
 
 `commands` (outbox ids of the last commands sent) and `patience_seconds` let the deadline
-sweeper restart a step's clock while its command waits in the outbox (ADR 0017);
+sweeper restart a step's clock while its command waits in the outbox (ADR 0018);
 `attention` says why a saga waits for an operator (`make sagas`). Existing sagas keep
 counting from the write, as before.
 
