@@ -92,6 +92,10 @@ load: install ## Open-loop orders through the stack's gateway, recorded: make lo
 bench: install ## Measure the shop in one run (docs/benchmarks.md): make bench [rate=10] [duration=60] [only=reads,saga]
 	$(UV) run --frozen python -m shopflow_benchmarks $(if $(rate),--rate $(rate)) $(if $(duration),--duration $(duration)) $(if $(only),--only $(only))
 
+.PHONY: chaos
+chaos: install ## Chaos drills under load, healed and audited (docs/chaos.md): make chaos [drill=kill-kafka,poison] [driver=local|compose|kubernetes] [rate=5] [duration=30] [replicas=2]
+	$(if $(replicas),SHOPFLOW_REPLICAS=$(replicas) )$(UV) run --frozen python -m shopflow_drills.chaos $(if $(drill),--drill $(drill)) $(if $(driver),--driver $(driver)) $(if $(rate),--rate $(rate)) $(if $(duration),--duration $(duration)) $(args)
+
 # Go-built tools (deploy/tools/tools.toml): built once into $(CACHE_DIR)/tools, by version.
 # In a recipe, $(call go_tool,helm) is the path of helm, built on first use.
 go_tool = $$($(STACK) tool $(1))

@@ -4,9 +4,10 @@
     libs/testing                 fixtures and stand-ins: anything below it
     benchmarks                   the harness: the stack, the drills' load generator, and the
                                  gateway's own rate-limit script it measures (ADR 0006)
-    deploy/local, deploy/drills  the stack runner (reads the topic catalogue from contracts),
-                                 the auditor and load generator: contracts and kit
+    deploy/local                 the stack runner (reads the topic catalogue from contracts)
     deploy/docker                the images and the compose stack, from the stack's config
+    deploy/drills                the auditor and load generator (contracts and kit), and the
+                                 chaos drills' drivers of the local and compose stacks
     libs/contracts               messages and the topic catalogue, on the kit
     libs/kit                     generic mechanisms: no other ShopFlow package, no pytest
 
@@ -34,7 +35,7 @@ ALLOWED = {
     KIT: set(),
     CONTRACTS: {KIT},
     STACK: {CONTRACTS, KIT},
-    DRILLS: {CONTRACTS, KIT},
+    DRILLS: {CONTRACTS, KIT, STACK, DOCKER},
     DOCKER: {STACK, CONTRACTS, KIT},
     TESTING: {KIT, CONTRACTS, STACK, DOCKER},
     BENCHMARKS: {KIT, CONTRACTS, STACK, DRILLS, "shopflow_gateway"},

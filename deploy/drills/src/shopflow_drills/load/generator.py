@@ -100,8 +100,14 @@ async def read_outcomes(plan: LoadPlan, record: LoadRecord, seconds: float) -> N
         await settle(shop, record, seconds)
 
 
-async def place_orders(plan: LoadPlan) -> LoadRecord:
-    """The open-loop arrivals alone: every order placed (or given up on), none settled."""
+async def place_orders(
+    plan: LoadPlan, on_start: Callable[[LoadRecord], None] | None = None
+) -> LoadRecord:
+    """The open-loop arrivals alone: every order placed (or given up on), none settled.
+
+    `on_start` is called at second 0 with the record, which fills as answers come in: a
+    drill times its fault from that moment and watches the run as it goes.
+    """
     kinds = kinds_for(plan)
     async with shop_client(plan, monotonic_clock(time.monotonic())) as shop:
         for user in plan.users:
@@ -116,6 +122,8 @@ async def place_orders(plan: LoadPlan) -> LoadRecord:
             skus=skus,
         )
         shop.clock = monotonic_clock(time.monotonic())  # second 0: `started_at`
+        if on_start is not None:
+            on_start(record)
         tasks = []
         for n, kind in enumerate(kinds):
             due = n / plan.rate
