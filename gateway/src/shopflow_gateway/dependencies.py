@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 
+from shopflow_gateway.console_backends import ConsoleBackends, connect_console_backends
 from shopflow_gateway.login_throttle import LoginThrottle
 from shopflow_gateway.metrics import GatewayMetrics
 from shopflow_gateway.products_cache import ProductsCache
@@ -32,9 +33,11 @@ class Gateway:
     login_throttle: LoginThrottle
     products_cache: ProductsCache
     services: Services
+    console: ConsoleBackends
 
     async def aclose(self) -> None:
         await self.services.aclose()
+        await self.console.aclose()
         await self.redis.aclose()
 
 
@@ -65,6 +68,7 @@ def assemble(settings: GatewaySettings, registry: CollectorRegistry) -> Gateway:
         login_throttle=LoginThrottle(redis, settings.login_throttle),
         products_cache=ProductsCache(redis, settings.products_cache_seconds, metrics),
         services=connect_services(settings, registry),
+        console=connect_console_backends(settings, registry),
     )
 
 

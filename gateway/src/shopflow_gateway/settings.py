@@ -54,6 +54,19 @@ class GatewaySettings(ServiceSettings):
     # How long the order details wait for payments and notifications before leaving them out.
     details_part_timeout_seconds: PositiveFloat = 2.0
 
+    # The live console (/console): what it shows besides the public API, when configured.
+    # Jaeger's query API, for an order's trace drawn as a waterfall.
+    traces_url: str | None = None
+    # The provider simulator, whose fault switches admins may flip outside production.
+    payment_provider_url: str | None = Field(None, validation_alias="SHOPFLOW_PAYMENT_PROVIDER_URL")
+    # Name to URL, shown as links: GATEWAY_DASHBOARD_LINKS='{"Prometheus": "http://..."}'.
+    dashboard_links: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def provider_faults_enabled(self) -> bool:
+        """A simulator's faults are for demos and drills, never a production switch."""
+        return self.payment_provider_url is not None and self.environment != "production"
+
     @model_validator(mode="after")
     def _refuse_a_short_signing_key(self) -> Self:
         # RFC 7518 §3.2: an HS256 key has at least 256 bits.

@@ -38,3 +38,12 @@ def test_a_real_secret_is_accepted_and_never_shown():
 def test_a_short_jwt_secret_is_refused():
     with pytest.raises(ValidationError, match="at least 32 bytes"):
         GatewaySettings(**URLS, jwt_secret="too-short")
+
+
+def test_the_provider_fault_switches_are_never_on_in_production():
+    secret = "s3cr3t-" * 6
+    provider = {"payment_provider_url": "http://provider", "jwt_secret": secret}
+
+    assert not GatewaySettings(**URLS, **provider, environment="production").provider_faults_enabled
+    assert GatewaySettings(**URLS, **provider, environment="development").provider_faults_enabled
+    assert not GatewaySettings(**URLS, environment="development").provider_faults_enabled

@@ -45,6 +45,11 @@ class AppProcess(LocalProcess):
         return {
             **self._stack_environment(),
             **self.stack.observability.tracing_environment(),
+            **{  # the gateway's console: where traces and dashboards are
+                name: value
+                for name, value in self.stack.observability.console_environment().items()
+                if name.startswith(prefix)
+            },
             f"{prefix}HOST": "127.0.0.1",
             f"{prefix}PORT": str(self.port),
             **self.config.env,

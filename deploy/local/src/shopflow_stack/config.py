@@ -107,6 +107,22 @@ class ObservabilityConfig:
             del wanted["OTEL_EXPORTER_OTLP_ENDPOINT"]
         return {name: os.environ.get(name, value) for name, value in wanted.items()}
 
+    def console_environment(self) -> dict[str, str]:
+        """Where the gateway's live console reads traces and which dashboards it links."""
+        if not self.enabled:
+            return {}
+        prometheus = f"http://127.0.0.1:{self.prometheus_port}"
+        # Debian's Prometheus serves its classic pages only (no React assets).
+        links = {
+            "Prometheus queries": f"{prometheus}/classic/graph",
+            "Alerts (SLOs)": f"{prometheus}/classic/alerts",
+            "Scrape targets": f"{prometheus}/classic/targets",
+        }
+        return {
+            "GATEWAY_TRACES_URL": f"http://127.0.0.1:{self.jaeger_port}",
+            "GATEWAY_DASHBOARD_LINKS": json.dumps(links),
+        }
+
 
 @dataclass(frozen=True)
 class ToxiproxyConfig:
