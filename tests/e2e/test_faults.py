@@ -204,7 +204,9 @@ async def test_the_order_service_killed_after_a_saga_step_before_its_offset_take
     order_service = shop.get("order")
     sku = await new_product(stock=3)
     log_end = order_service.log_path.stat().st_size
-    await shop.restart("order", env=pausing_at("consumer.before-offset-commit"))
+    # The stack's app stays in development: its service-token key is the stack's.
+    window = pausing_at("consumer.before-offset-commit", environment="development")
+    await shop.restart("order", env=window)
     try:
         placed = (await order_placed(gateway, alice, sku)).json()
         await paused_in_log(order_service.log_path, "consumer.before-offset-commit", after=log_end)

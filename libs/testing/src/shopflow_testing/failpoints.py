@@ -18,11 +18,12 @@ from shopflow_kit.failpoints import FAILPOINTS_VARIABLE
 from shopflow_kit.settings import ENVIRONMENT_VARIABLE
 
 
-def pausing_at(*names: str) -> dict[str, str]:
-    """The environment that makes a process stop at each failpoint of `names`."""
+def pausing_at(*names: str, environment: str = "test") -> dict[str, str]:
+    """The environment that makes a process stop at each failpoint of `names`; failpoints
+    arm only in `test` or `development` (a stack's app keeps its `development`)."""
     return {
         FAILPOINTS_VARIABLE: ",".join(f"{name}=pause" for name in names),
-        ENVIRONMENT_VARIABLE: "test",
+        ENVIRONMENT_VARIABLE: environment,
     }
 
 
