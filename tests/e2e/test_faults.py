@@ -206,8 +206,8 @@ async def test_the_order_service_killed_after_a_saga_step_before_its_offset_take
     log_end = order_service.log_path.stat().st_size
     # The stack's app stays in development: its service-token key is the stack's.
     window = pausing_at("consumer.before-offset-commit", environment="development")
-    await shop.restart("order", env=window)
-    try:
+    try:  # whatever fails, the order service is left running as configured for the next test
+        await shop.restart("order", env=window)
         placed = (await order_placed(gateway, alice, sku)).json()
         await paused_in_log(order_service.log_path, "consumer.before-offset-commit", after=log_end)
         await reply_in_the_window(shop, placed["id"])
