@@ -4,6 +4,9 @@ SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 UV_VERSION := 0.13.9
+# uv trusts the machine's certificate store, as git, curl and pip do: behind a TLS-inspecting
+# proxy (a company network) its own bundled roots would refuse every package download.
+export UV_SYSTEM_CERTS ?= true
 CACHE_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shopflow
 # A uv already on PATH is used as it is; otherwise the pinned one is installed from PyPI.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv)
