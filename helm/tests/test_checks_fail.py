@@ -31,6 +31,15 @@ def test_a_misspelt_field_in_a_template_fails_the_schema_check(broken_charts):
     assert all("containerPorts" in error for error in errors)
 
 
+def test_a_misspelt_field_of_a_prometheus_rule_fails_the_schema_check(broken_charts):
+    break_file(broken_charts, "shopflow/templates/monitoring.yaml", "  groups:", "  group:")
+
+    errors = schema_errors(broken_charts.render("", "prometheusRules.enabled=true"))
+
+    assert errors
+    assert all("PrometheusRule" in error and "group" in error for error in errors)
+
+
 def test_a_misspelt_or_mistyped_value_fails_lint(broken_charts):
     misspelt = broken_charts.lint("", "order.replica=2")
     mistyped = broken_charts.lint("", "global.serviceDefaults.replicas=two")

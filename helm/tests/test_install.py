@@ -15,8 +15,9 @@ import pytest
 import yaml
 
 from shopflow_stack.charts import HELM_DIR, UMBRELLA
+from shopflow_stack.config import OBSERVABILITY_DIR
 from shopflow_stack.kube import ControlPlane
-from shopflow_stack.kube_schemas import service_monitor_crd
+from shopflow_stack.kube_schemas import operator_crd
 from shopflow_stack.tools import ensure_tool
 
 pytestmark = pytest.mark.kubernetes
@@ -38,6 +39,7 @@ PLURALS = {
     "HorizontalPodAutoscaler": "horizontalpodautoscalers",
     "Ingress": "ingresses",
     "ServiceMonitor": "servicemonitors",
+    "PrometheusRule": "prometheusrules",
 }
 
 
@@ -170,10 +172,11 @@ def test_the_namespace_refuses_a_pod_that_breaks_the_restricted_standard(control
 
 def test_multi_node_values_spread_brokers_and_replicas_over_the_nodes(charts, control_plane):
     plane = control_plane
-    crd = service_monitor_crd()
-    plane.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+    for plural in ("servicemonitors", "prometheusrules"):
+        crd = operator_crd(plural)
+        plane.create("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd)
+        _wait_for_crd(plane, crd["metadata"]["name"])
     namespace = restricted_namespace(plane, "shopflow-multinode")
-    _wait_for_crd(plane, crd["metadata"]["name"])
 
     helm(
         plane,
@@ -182,6 +185,8 @@ def test_multi_node_values_spread_brokers_and_replicas_over_the_nodes(charts, co
         *install_args(namespace, "values-multinode.yaml"),
         "--set",
         "global.serviceMonitor.enabled=true",
+        "--set",
+        "prometheusRules.enabled=true",
     )
 
     # kwok has no metrics server: scale each service to its autoscaler's minimum, as the
@@ -210,6 +215,17 @@ def test_multi_node_values_spread_brokers_and_replicas_over_the_nodes(charts, co
         plane, f"/apis/monitoring.coreos.com/v1/namespaces/{namespace}/servicemonitors"
     )
     assert len(monitors) == 6
+    # As stored: the CRD's structural schema would have pruned a field it does not know.
+    stored = {
+        r["metadata"]["name"]: r["spec"]["groups"]
+        for r in items(
+            plane, f"/apis/monitoring.coreos.com/v1/namespaces/{namespace}/prometheusrules"
+        )
+    }
+    rule_files = sorted((OBSERVABILITY_DIR / "prometheus" / "rules").glob("*.yml"))
+    assert stored == {
+        f"shopflow-{path.stem}": yaml.safe_load(path.read_text())["groups"] for path in rule_files
+    }
 
     helm(plane, "uninstall", "shopflow", "-n", namespace, "--wait")
 

@@ -171,6 +171,8 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
+  # `job` is the unit's name, as in the local stack and compose: the rules select on it.
+  jobLabel: app.kubernetes.io/name
   selector:
     matchLabels:
       {{- include "shopflow.selectorLabels" $ctx | nindent 6 }}

@@ -25,34 +25,36 @@ PROMETHEUS_OPERATOR = GoTool(
     module="github.com/prometheus-operator/prometheus-operator",
     version="v0.85.0",
 )
-SERVICE_MONITOR_CRD = "example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
+# The operator's kinds the charts render, by the plural its CRD file is named after.
+OPERATOR_CRDS = ("servicemonitors", "prometheusrules")
 # A quantity is a string in the document; the API server also takes a plain number (`cpu: 1`).
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
 
 
 def kubernetes_schemas() -> Path:
     """The folder of schemas for the catalogue's Kubernetes version (and the Prometheus
-    Operator's ServiceMonitor), made once and cached. kubeconform reads them with
-    `-schema-location '<folder>/{{ .ResourceKind }}{{ .KindSuffix }}.json'`."""
+    Operator's ServiceMonitor and PrometheusRule), made once and cached. kubeconform reads
+    them with `-schema-location '<folder>/{{ .ResourceKind }}{{ .KindSuffix }}.json'`."""
     tool = catalogue()["kube-apiserver"]
-    folder = (
-        cache_dir() / "tools" / f"kubernetes-schemas-{tool.version}-{PROMETHEUS_OPERATOR.version}"
-    )
+    crds = "-".join(OPERATOR_CRDS)
+    name = f"kubernetes-schemas-{tool.version}-{PROMETHEUS_OPERATOR.version}-{crds}"
+    folder = cache_dir() / "tools" / name
     if not (folder / DEFINITIONS).exists():
         document = json.loads((tool.source_dir() / OPENAPI).read_text())
         partial = folder.with_name(folder.name + ".partial")
         partial.mkdir(parents=True, exist_ok=True)
         write_schemas(document["definitions"], partial)
-        write_crd_schema(service_monitor_crd(), partial)
+        for plural in OPERATOR_CRDS:
+            write_crd_schema(operator_crd(plural), partial)
         partial.rename(folder)
     return folder
 
 
-def service_monitor_crd() -> dict[str, Any]:
-    """The ServiceMonitor CustomResourceDefinition, from the Prometheus Operator's module."""
-    crd: dict[str, Any] = yaml.safe_load(
-        (PROMETHEUS_OPERATOR.source_dir() / SERVICE_MONITOR_CRD).read_text()
-    )
+def operator_crd(plural: str) -> dict[str, Any]:
+    """A CustomResourceDefinition of the Prometheus Operator (`servicemonitors`,
+    `prometheusrules`), from its module: what its API server extension really accepts."""
+    path = f"example/prometheus-operator-crd/monitoring.coreos.com_{plural}.yaml"
+    crd: dict[str, Any] = yaml.safe_load((PROMETHEUS_OPERATOR.source_dir() / path).read_text())
     return crd
 
 
