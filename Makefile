@@ -176,6 +176,12 @@ minikube-down: install ## Delete the minikube profile
 k8s-demo: install ## Place the demo orders through the cluster's gateway (cluster=kind|minikube)
 	$(CLUSTER_SH) $(cluster) demo
 
+# --- The live console in a browser (issue 17): tests/e2e/browser drive Debian's Chromium ---
+
+.PHONY: browser
+browser: install ## (root, Debian) Install Chromium for the browser tests if there is none
+	$(STACK) browser
+
 .PHONY: lint
 lint: install ## ruff (lint and format check), hadolint and shellcheck on the container files
 	$(UV) run --frozen ruff check .
@@ -194,6 +200,7 @@ test-unit: install ## Unit tests only: fast, no servers
 .PHONY: test
 test: lint typecheck ## Lint, type checks and every test (starts the servers it needs)
 	@$(DOCKER) engine --if-possible
+	@$(STACK) browser --if-possible
 	$(PYTEST) $(ARGS)
 
 # --- Test quality (issue 11): mutation testing of the kit's critical mechanisms; docs/testing.md ---

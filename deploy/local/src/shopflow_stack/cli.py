@@ -1,5 +1,5 @@
-"""`shopflow-stack up|down|status|logs|env|restart|trace|tool|token`: what the Makefile's targets
-call."""
+"""`shopflow-stack up|down|status|logs|env|restart|trace|tool|token|browser`: what the Makefile's
+targets call."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from shopflow_kit.identity import ADMIN_ROLE, Caller, ServiceTokens
 from shopflow_kit.settings import SERVICE_TOKEN_SECRET_VARIABLE
 from shopflow_stack import demo, traces
+from shopflow_stack.browser import ensure_chromium
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.process import StackError
 from shopflow_stack.stack import Stack, StatusRow
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("service", help="the service it is for: order, inventory, ...")
     token.add_argument("--customer", default="admin", help="who calls (default: admin)")
     token.add_argument("--role", action="append", help="a role (default: customer and admin)")
+    browser = commands.add_parser("browser", help="the Chromium the browser tests drive")
+    browser.add_argument(
+        "--if-possible", action="store_true", help="where none can be had, say so and exit 0"
+    )
     args = parser.parse_args(argv)
     # Readiness polling expects refused connections; aiokafka would log each one as an error.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
@@ -110,6 +115,14 @@ def _run(stack: Stack, args: argparse.Namespace) -> int:
         roles = frozenset(args.role or (CUSTOMER_ROLE, ADMIN_ROLE))
         tokens = ServiceTokens(key, issuer="shopflow-stack")
         print(tokens.sign(Caller(args.customer, roles), args.service))
+        return 0
+    if args.command == "browser":
+        try:
+            print(f"browser tests drive {ensure_chromium()}")
+        except StackError as error:  # none here, or installing it failed
+            if not args.if_possible:
+                raise
+            print(f"no Chromium: {error}; the browser tests will be skipped")
         return 0
     raise AssertionError(args.command)
 

@@ -50,7 +50,9 @@ function element(tag, props = {}, ...children) {
 
 const money = (minor, currency) =>
   new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
-const clock = (iso) => new Date(iso).toLocaleTimeString(undefined, { hour12: false, fractionalSecondDigits: 3 });
+// Fractional digits alone would print the milliseconds and nothing else: name every part.
+const clock = (iso) => new Date(iso).toLocaleTimeString(undefined,
+  { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false, fractionalSecondDigits: 3 });
 
 // --- logging in -----------------------------------------------------------------------
 
@@ -90,10 +92,11 @@ async function enterShop() {
   $("login").hidden = true;
   $("shop").hidden = $("logout").hidden = false;
   $("who").textContent = `Logged in as ${state.user}`;
+  $("order-title").focus(); // the login form is gone: the keyboard goes on from the shop
   const { features } = state;
   $("provider").hidden = !(features.provider_faults && state.user === "admin");
   $("dashboards").hidden = Object.keys(features.dashboards).length === 0;
-  await loadProducts();
+  await loadProducts(true); // what a product created a moment ago has, not the cached page
   await pollOrders();
   if (!$("provider").hidden) await pollProvider();
 }
@@ -228,14 +231,15 @@ async function showTrace(orderId) {
 
 // --- the provider's faults and the payment breaker --------------------------------------
 
-async function pollProvider() {
+// The form shows what is in force, except while someone is editing it (`edited`: just applied).
+async function pollProvider(edited = false) {
   clearTimeout(state.providerTimer);
   try {
     const provider = await api("/api/v1/admin/provider");
     const breaker = provider.breaker || "unknown";
     $("breaker").textContent = breaker;
     $("breaker").className = breaker;
-    if (!$("faults-form").contains(document.activeElement)) {
+    if (edited || !$("faults-form").contains(document.activeElement)) {
       $("outage").checked = provider.faults.outage;
       $("error-rate").value = provider.faults.error_rate;
       $("latency").value = provider.faults.latency_ms;
@@ -254,7 +258,7 @@ async function applyFaults(event) {
   try {
     await api("/api/v1/admin/provider/faults", { method: "PUT", body: faults });
     say("Provider faults applied.", "info");
-    await pollProvider();
+    await pollProvider(true);
   } catch (problem) {
     say(problem.message);
   }
@@ -264,7 +268,7 @@ async function faultsOff() {
   try {
     await api("/api/v1/admin/provider/faults", { method: "DELETE" });
     say("Provider faults off.", "info");
-    await pollProvider();
+    await pollProvider(true);
   } catch (problem) {
     say(problem.message);
   }
