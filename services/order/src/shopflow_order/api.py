@@ -3,11 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit import AppDatabase, CustomerId, DbSession, attributes, documented_problems
-from shopflow_kit.dependencies import require_publishing
 from shopflow_kit.problems import (
     BAD_GATEWAY,
     DEPENDENCY_UNAVAILABLE,
@@ -21,10 +20,10 @@ from shopflow_order import repository, service
 from shopflow_order.admission import OVERLOADED
 from shopflow_order.dependencies import (
     IDEMPOTENCY_KEY_REQUIRED,
+    DoorDep,
     IdempotencyKeyHeader,
     InventoryDep,
     OrchestratorDep,
-    admit_order,
 )
 from shopflow_order.domain import (
     IdempotencyKeyReusedError,
@@ -48,9 +47,6 @@ async def _details(session: AsyncSession, orchestrator: Orchestrator, order: Ord
 @router.post(
     "",
     status_code=202,
-    # Refused at the door while its saga could not start (Kafka away) or finish in time
-    # (the saga's backlog too long): invariant 6.
-    dependencies=[Depends(require_publishing), Depends(admit_order)],
     summary="Place an order (PENDING until the saga confirms or cancels it)",
     response_description="The order, PENDING; a replay answers the order its key placed.",
     responses={
@@ -78,9 +74,14 @@ async def place_order(
     database: AppDatabase,
     inventory: InventoryDep,
     orchestrator: OrchestratorDep,
+    door: DoorDep,
     response: Response,
 ) -> OrderDetails:
-    order = await service.place_order(database, inventory, orchestrator, customer_id, key, body)
+    # A new order is refused at the door while its saga could not start (Kafka away) or
+    # finish in time (the saga's backlog too long): invariant 6. A replay is answered.
+    order = await service.place_order(
+        database, inventory, orchestrator, customer_id, key, body, admit=door
+    )
     tag_current_span(attributes.ORDER_ID, str(order.id))  # how `make trace` finds it
     response.headers["Location"] = f"/orders/{order.id}"
     async with database.transaction() as session:

@@ -1,12 +1,14 @@
 """What the order routes depend on: the request's Idempotency-Key, the app's inventory
-client and saga orchestrator, and admission of new orders. Who is asking comes from the
+client and saga orchestrator, and the door new orders pass. Who is asking comes from the
 kit: `shopflow_kit.CustomerId`."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from shopflow_kit import Problem, ProblemType
+from shopflow_kit.dependencies import require_publishing
 from shopflow_order.admission import Admission
 from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.upstreams import Inventory
@@ -45,12 +47,27 @@ async def _orchestrator(request: Request) -> Orchestrator:
     return orchestrator
 
 
-async def admit_order(request: Request) -> None:
-    """503 `overloaded` with Retry-After while the saga's backlog is too long (admission.py)."""
-    admission: Admission = request.app.state.admission
-    admission.admit()
+Door = Callable[[], Awaitable[None]]
+
+
+async def _door(request: Request) -> Door:
+    """What a new order must pass, asked once the key is known to be new: a replay of an
+    order already placed writes nothing and is answered whatever the shop's state, so a
+    client whose answer was lost converges on its order (invariant 6, issue 16).
+
+    503 `dependency-unavailable` while Kafka is away (its saga could not start), 503
+    `overloaded` with Retry-After while the saga's backlog is too long (admission.py).
+    """
+
+    async def admit() -> None:
+        await require_publishing(request)
+        admission: Admission = request.app.state.admission
+        admission.admit()
+
+    return admit
 
 
 IdempotencyKeyHeader = Annotated[str, Depends(_idempotency_key)]
 InventoryDep = Annotated[Inventory, Depends(_inventory)]
 OrchestratorDep = Annotated[Orchestrator, Depends(_orchestrator)]
+DoorDep = Annotated[Door, Depends(_door)]

@@ -3,6 +3,7 @@ order, which takes the database and runs its own short transactions around a cal
 inventory."""
 
 import uuid
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +28,14 @@ async def place_order(
     customer_id: str,
     key: str,
     request: OrderCreate,
+    *,
+    admit: Callable[[], Awaitable[None]],
 ) -> Order:
     """A PENDING order for `request`, placed once per customer and `Idempotency-Key`.
+
+    `admit` raises if the shop cannot take new work now (Kafka away, a backlog too long);
+    it is asked only for a key not seen before, so a client retrying after an answer it
+    never got finds its order even then.
 
     Priced first, then written: no database connection is held while inventory answers,
     so a slow inventory cannot take the pool from reads and the saga's consumer. The key,
@@ -41,6 +48,7 @@ async def place_order(
         claim = await repository.idempotency_key(session, customer_id, key)
         if claim is not None:
             return await _replayed(session, claim, fingerprint)
+    await admit()
     order = priced_order(customer_id, request, await inventory.products(request.skus()))
     candidate = IdempotencyKey(
         customer_id=customer_id, key=key, fingerprint=fingerprint, order_id=order.id

@@ -55,3 +55,21 @@ async def test_orders_beyond_the_backlog_are_refused_at_the_door(
     assert 1 <= int(refused.headers["retry-after"]) <= 30
     assert len(inventory.lookups) == lookups  # refused before any work
     assert read.status_code == 200
+
+
+async def test_a_replay_of_an_order_placed_is_answered_while_new_ones_are_refused(
+    app, client, inventory, place
+):
+    """A client whose 202 was lost (a timeout, a restart) retries with its key: it must
+    find its order, busy shop or not, or it is left believing it was never placed."""
+    inventory.stock("MUG-1", 1999)
+    placed = [await place({"MUG-1": 1}, key=f"placed-{n}") for n in range(2)]
+    await backlog_measured_late(app)
+
+    replayed = await place({"MUG-1": 1}, key="placed-0")
+    refused = await place({"MUG-1": 1}, key="new-while-busy")
+
+    assert replayed.status_code == 202
+    assert replayed.json()["id"] == placed[0].json()["id"]
+    assert refused.status_code == 503
+    assert refused.json()["type"] == PROBLEM_BASE + "overloaded"

@@ -54,3 +54,21 @@ async def test_new_orders_are_refused_at_the_door_and_reads_go_on(client, invent
     assert inventory.lookups == []  # refused before any work
     assert listed.status_code == 200
     assert listed.json()["orders"] == []
+
+
+async def test_a_replay_of_an_order_placed_before_is_answered(
+    settings, client, inventory, customer, place_on
+):
+    """Placed while Kafka was there (by another instance, same database); its client's
+    answer lost, it retries with the key while Kafka is away: a replay writes nothing to
+    the bus, so it finds its order instead of a 503 it could never get past."""
+    inventory.stock("MUG-1", 1999)
+    async with app_client(build(settings)) as before:
+        placed = await place_on(before, {"MUG-1": 1}, key="placed-before-kafka-left")
+    await kafka_reported_away(client)
+
+    replayed = await place_on(client, {"MUG-1": 1}, key="placed-before-kafka-left")
+
+    assert placed.status_code == 202
+    assert replayed.status_code == 202
+    assert replayed.json()["id"] == placed.json()["id"]
