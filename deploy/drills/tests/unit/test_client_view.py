@@ -72,14 +72,47 @@ def test_the_key_table_naming_another_order_than_the_client_got():
     assert violations(world, client("k1", (202, "o1"))) == [("key-two-orders", ("k1", "o1", "o2"))]
 
 
-def test_an_order_placed_for_a_client_that_was_only_ever_refused():
+def test_an_order_placed_for_a_client_that_was_told_no():
     world = World(
         orders={"o1": shop_order("o1")},
         idempotency_keys=[IdempotencyKey("alice", "k1", "o1")],
     )
-    assert violations(world, client("k1", (503, None), (None, None))) == [
+    assert violations(world, client("k1", (503, None), (422, None))) == [
         ("unacknowledged-order", ("k1", "o1"))
     ]
+
+
+def test_a_client_told_nothing_it_could_rely_on_does_not_know_and_is_not_lied_to():
+    """A 503 or no answer after the commit (the service died answering): the order exists
+    and the client does not know yet; its key must converge when it asks again."""
+    world = World(
+        orders={"o1": shop_order("o1")},
+        idempotency_keys=[IdempotencyKey("alice", "k1", "o1")],
+    )
+    unanswered = client("k1", (503, None), (None, None))
+    assert violations(world, unanswered) == []
+
+    back = Attempt(sent_at=9, latency=0.01, status=202, order_id="o1", late=True)
+    unanswered.attempts.append(back)
+    assert violations(world, unanswered) == []
+    assert unanswered.accepted_late
+    assert unanswered.accepted_after is None  # it gave up: coming back is no wait
+
+
+def test_a_key_that_does_not_converge_when_its_client_comes_back():
+    world = World(
+        orders={"o1": shop_order("o1")},
+        idempotency_keys=[IdempotencyKey("alice", "k1", "o1")],
+    )
+    back = client("k1", (503, None))
+    back.attempts.append(Attempt(sent_at=9, latency=0.01, status=502, late=True))
+    assert violations(world, back) == [("key-not-converged", ("k1", "o1"))]
+
+    another = client("k2", (503, None))
+    another.attempts.append(Attempt(sent_at=9, latency=0.01, status=202, order_id="o2", late=True))
+    world.orders["o2"] = shop_order("o2")
+    world.idempotency_keys.append(IdempotencyKey("alice", "k2", "o1"))
+    assert violations(world, another) == [("key-two-orders", ("k2", "o2", "o1"))]
 
 
 def test_a_final_outcome_that_changed_afterwards():

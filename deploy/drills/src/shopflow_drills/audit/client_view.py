@@ -3,8 +3,11 @@
 - every order a client got a 202 for exists (nothing accepted is lost);
 - one Idempotency-Key, one order: the client never got two ids for it, and the order
   service's key table names the order the client was given;
-- a key the client never got a 202 for placed no order: a customer told "no" (or left
-  without an answer after every retry) must not find an order, and a charge, later;
+- a key the client was told "no" for (a 4xx) placed no order: a customer refused must not
+  find an order, and a charge, later; a client left without an answer it could rely on
+  (a 5xx, none) does not know, and its key must converge when it asks again (the load
+  generator's clients come back once the run is over): still no 202 then, and an order
+  exists, is a violation;
 - an outcome the client read as final is the order's final state.
 """
 
@@ -32,10 +35,7 @@ def _one_client(client: ClientOrder, placed: str | None, world: World) -> Iterat
         )
     if not given:
         if placed is not None:
-            last = client.attempts[-1] if client.attempts else None
-            told = (last.status or last.error) if last else "nothing"
-            detail = f"key {key} placed order {placed}; its client was last told {told}"
-            yield Violation("client", "unacknowledged-order", detail, (key, placed))
+            yield from _placed_unacknowledged(client, placed)
         return
     order_id = given[0]
     order = world.orders.get(order_id)
@@ -50,3 +50,25 @@ def _one_client(client: ClientOrder, placed: str | None, world: World) -> Iterat
     if outcome is not None and outcome.final and outcome.status != order.status:
         detail = f"order {order_id} read {outcome.status} by its client, now {order.status}"
         yield Violation("client", "outcome-changed", detail, (order_id,))
+
+
+def _placed_unacknowledged(client: ClientOrder, placed: str) -> Iterator[Violation]:
+    """An order exists for a key its client never got a 202 for.
+
+    Told no (a 4xx last), that is a broken promise. Told nothing it could rely on (a 5xx
+    or no answer: the shop may commit and die before it answers) the client does not
+    know, which is no violation by itself: the key must converge when the client asks
+    again. Once it came back (`late` attempts) and still got no 202, it did not.
+    """
+    last = client.attempts[-1] if client.attempts else None
+    told = (last.status or last.error) if last else "nothing"
+    key = client.key
+    if last is None or not last.indeterminate:
+        detail = f"key {key} placed order {placed}; its client was last told {told}"
+        yield Violation("client", "unacknowledged-order", detail, (key, placed))
+    elif last.late:
+        detail = (
+            f"key {key} placed order {placed}; asked again with that key after the run, "
+            f"its client was still told {told}"
+        )
+        yield Violation("client", "key-not-converged", detail, (key, placed))

@@ -51,6 +51,7 @@ class DrillReport:
     timeline: Timeline
     offered: int
     placed: int  # accepted (202) at some attempt
+    accepted_late: int  # of them, only when the client came back after the run, same key
     refused: int  # never accepted: refused at the door on every attempt (or no answer)
     refusals: dict[str, int]  # every answer that was not a 202, by status and problem
     outcomes: dict[str, int]  # of placed orders, as their clients last read them
@@ -120,6 +121,7 @@ class DrillReport:
             timeline=timeline,
             offered=summary.offered,
             placed=summary.accepted,
+            accepted_late=sum(o.accepted_late for o in record.orders),
             refused=summary.never_accepted,
             refusals=summary.refusals,
             outcomes=dict(outcomes),
@@ -150,7 +152,13 @@ class DrillReport:
             f"drill {self.drill} ({self.driver}): {self.fault}",
             f"  load: {self.offered} orders at {line['rate']:g}/s for {line['duration']:g} s; "
             + _fault_times(t),
-            f"  placed {self.placed}, refused at the door {self.refused}"
+            f"  placed {self.placed}"
+            + (
+                f" ({self.accepted_late} only when their clients came back after the run, same key)"
+                if self.accepted_late
+                else ""
+            )
+            + f", refused at the door {self.refused}"
             + (f" (answers other than 202: {_counts(self.refusals)})" if self.refusals else ""),
             f"  confirmed {self.confirmed}, cancelled {sum(cancelled.values())}"
             + (f" ({_counts(cancelled)})" if cancelled else "")

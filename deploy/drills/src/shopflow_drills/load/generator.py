@@ -144,13 +144,33 @@ async def place_orders(
 async def _one_order(
     shop: ShopClient, plan: LoadPlan, skus: Mapping[str, str], order: ClientOrder
 ) -> None:
-    sku = skus["out_of_stock" if order.kind == "out_of_stock" else "in_stock"]
-    card = "tok_chargeDeclined" if order.kind == "declined" else "tok_visa"
-    items: list[Json] = [{"sku": sku, "quantity": 1}]
+    items, card = _request(order, skus)
     order.attempts = await shop.place(order.customer, order.key, items, card, order.scheduled_at)
     if order.kind == "cancelled" and order.order_id:
         await asyncio.sleep(plan.cancel_after)
         order.cancel = await shop.cancel(order.customer, order.order_id, shop.clock())
+
+
+def _request(order: ClientOrder, skus: Mapping[str, str]) -> tuple[list[Json], str]:
+    """What the client orders (its items) and pays with (its card), by its kind."""
+    sku = skus["out_of_stock" if order.kind == "out_of_stock" else "in_stock"]
+    card = "tok_chargeDeclined" if order.kind == "declined" else "tok_visa"
+    return [{"sku": sku, "quantity": 1}], card
+
+
+async def come_back(shop: ShopClient, record: LoadRecord) -> None:
+    """Every client left not knowing (its last answer a 5xx or none, its retries spent)
+    asks again, same request, same Idempotency-Key, as a customer back later does: the
+    key must converge, on the order the shop may have committed before it failed to
+    answer, or on a new one if it had not. These attempts are marked `late`."""
+    unresolved = [o for o in record.orders if o.unresolved]
+
+    async def again(order: ClientOrder) -> None:
+        items, card = _request(order, record.skus)
+        attempts = await shop.place(order.customer, order.key, items, card, shop.clock())
+        order.attempts += [a.model_copy(update={"late": True}) for a in attempts]
+
+    await asyncio.gather(*(again(order) for order in unresolved))
 
 
 async def _products(shop: ShopClient, plan: LoadPlan, kinds: list[Kind]) -> dict[str, str]:
@@ -177,13 +197,15 @@ async def _products(shop: ShopClient, plan: LoadPlan, kinds: list[Kind]) -> dict
 
 
 async def settle(shop: ShopClient, record: LoadRecord, seconds: float) -> None:
-    """Read accepted orders' outcomes until every one is final or `seconds` have passed.
+    """Read accepted orders' outcomes until every one is final or `seconds` have passed,
+    once every client left not knowing has come back (`come_back`).
 
     Each sweep pages through each customer's order list, newest first, down to the run's
     start: a hundred outcomes a request. Orders never seen there are asked for one by
     one at the end, so a lost one shows as no outcome.
     """
     deadline = shop.clock() + seconds
+    await come_back(shop, record)
     accepted = {o.order_id: o for o in record.orders if o.order_id}
     while True:
         pending = {i: o for i, o in accepted.items() if not (o.outcome and o.outcome.final)}

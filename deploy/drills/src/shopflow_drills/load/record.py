@@ -27,6 +27,13 @@ class Attempt(BaseModel):
     problem: str | None = None  # a refusal's problem type, its last segment: "rate-limited"
     retry_after: float | None = None
     order_id: str | None = None  # what a 202 said
+    late: bool = False  # the client came back once the run was over, same key (`come_back`)
+
+    @property
+    def indeterminate(self) -> bool:
+        """A 5xx or no answer: the client cannot tell whether its order was taken (the shop
+        may have committed it and died before answering). A 4xx is a definite no."""
+        return self.order_id is None and (self.status is None or self.status >= 500)
 
 
 class CancelAttempt(BaseModel):
@@ -71,10 +78,22 @@ class ClientOrder(BaseModel):
         return next((a.order_id for a in self.attempts if a.order_id), None)
 
     @property
+    def unresolved(self) -> bool:
+        """Never accepted, and the last answer did not say no: the client does not know."""
+        return self.order_id is None and bool(self.attempts) and self.attempts[-1].indeterminate
+
+    @property
+    def accepted_late(self) -> bool:
+        """Accepted only when its client came back after the run (its key converged then)."""
+        return any(a.order_id and a.late for a in self.attempts) and not any(
+            a.order_id and not a.late for a in self.attempts
+        )
+
+    @property
     def accepted_after(self) -> float | None:
         """Seconds from the scheduled send to the 202: the wait a customer saw, retries included."""
         for attempt in self.attempts:
-            if attempt.order_id:
+            if attempt.order_id and not attempt.late:  # a come-back is no wait: it gave up
                 return attempt.sent_at + attempt.latency - self.scheduled_at
         return None
 
