@@ -145,13 +145,36 @@ async def test_refusals_are_retried_with_the_same_key_after_retry_after(serve):
 
 
 async def test_a_shop_that_keeps_refusing_is_given_up_on_after_the_bound(serve):
+    """Four attempts, then, the run over, the client not knowing comes back once: four more."""
     gateway = StandInGateway(script=[503])
 
     record = await run_load(plan(await serve(gateway), rate=2))
 
-    assert all(len(gateway.attempts[o.key]) == 4 for o in record.orders)
-    assert all(o.order_id is None for o in record.orders)
+    for order in record.orders:
+        assert len(gateway.attempts[order.key]) == 8
+        assert [a.late for a in order.attempts] == [False] * 4 + [True] * 4
+        assert order.order_id is None
     assert summarise(record).never_accepted == 2
+
+
+async def test_a_client_left_not_knowing_comes_back_with_its_key(serve):
+    gateway = StandInGateway(script=[503, 503, 503, 503, "accept"])
+
+    record = await run_load(plan(await serve(gateway), rate=2))
+
+    for order in record.orders:
+        assert [a.status for a in order.attempts] == [503] * 4 + [202]
+        assert order.accepted_late
+        assert order.order_id == gateway.orders[order.key]["id"]
+        assert order.outcome is not None
+
+
+async def test_a_client_told_no_does_not_come_back(serve):
+    gateway = StandInGateway(script=[503, 422])
+
+    record = await run_load(plan(await serve(gateway), rate=2))
+
+    assert all(len(gateway.attempts[o.key]) == 2 for o in record.orders)
 
 
 async def test_an_answer_that_is_final_is_not_retried(serve):
