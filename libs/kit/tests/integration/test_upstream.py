@@ -150,3 +150,19 @@ async def test_connection_refused_is_unavailable(upstream_for):
 
     assert raised.value.upstream_name == "inventory"
     assert raised.value.status == 503
+
+
+async def test_a_call_beyond_the_connection_cap_waits_for_a_free_one_then_gives_up(
+    inventory, upstream_for
+):
+    upstream = upstream_for(
+        inventory.url, max_connections=1, timeout_seconds=0.3, retries=RetryPolicy(attempts=1)
+    )
+    holding = await upstream.stream(upstream.build_request("GET", "/stock/A-1"))  # body unread
+
+    with pytest.raises(UpstreamUnavailable, match="PoolTimeout"):
+        await upstream.request("GET", "/stock/A-2")
+
+    assert inventory.calls == 1, "the server never saw the call beyond the cap"
+    await holding.aclose()
+    assert (await upstream.request("GET", "/stock/A-2")).json()["sku"] == "A-2"

@@ -1,5 +1,8 @@
 """Upstream against a scripted transport: which calls are retried, and how often."""
 
+import json
+import time
+
 import httpx
 import pytest
 from prometheus_client import CollectorRegistry
@@ -131,3 +134,69 @@ async def test_exhausted_retry_budget_sends_each_request_once(upstream_for):
             await upstream.request("GET", "/stock/A-1")
 
     assert len(transport.calls) == 3 + 5
+
+
+async def test_a_call_sends_its_body_query_and_headers_and_answers_a_readable_body(upstream_for):
+    transport = ScriptedTransport(httpx.Response(201, json={"reserved": ["A-1"]}))
+
+    response = await upstream_for(transport).request(
+        "POST",
+        "/reservations",
+        json={"sku": "A-1", "quantity": 2},
+        params={"order_id": "7"},
+        headers={"Idempotency-Key": "order-7"},
+    )
+
+    [sent] = transport.calls
+    assert (sent.method, sent.url) == ("POST", "http://inventory/reservations?order_id=7")
+    assert json.loads(sent.content) == {"sku": "A-1", "quantity": 2}
+    assert sent.headers["Idempotency-Key"] == "order-7"
+    assert response.json() == {"reserved": ["A-1"]}
+
+
+async def test_each_call_waits_no_longer_than_the_policy_says(upstream_for):
+    transport = ScriptedTransport(200)
+
+    await upstream_for(transport, timeout_seconds=2.5, connect_timeout_seconds=0.5).request(
+        "GET", "/stock/A-1"
+    )
+
+    timeouts = transport.calls[0].extensions["timeout"]
+    assert timeouts == {"connect": 0.5, "read": 2.5, "write": 2.5, "pool": 2.5}
+
+
+async def test_an_unavailable_upstream_says_which_and_why(upstream_for):
+    with pytest.raises(UpstreamUnavailable) as raised:
+        await upstream_for(ScriptedTransport(502)).request("POST", "/reservations")
+
+    unavailable = raised.value
+    assert (unavailable.upstream_name, unavailable.reason) == ("inventory", "answered 502")
+    assert unavailable.detail == "inventory is unavailable: answered 502"
+    assert unavailable.retry_after_seconds == 0  # its breaker is still closed
+    assert unavailable.response().headers["retry-after"] == "1"
+
+
+async def test_every_call_is_counted_by_outcome_and_timed_from_the_start(upstream_for):
+    registry = CollectorRegistry()
+    transport = ScriptedTransport(200, 404, 500, httpx.ConnectError("refused"))
+    upstream = upstream_for(transport, registry, retries=RetryPolicy(attempts=1))
+
+    def count(outcome: str) -> float | None:
+        labels = {"upstream": "inventory", "outcome": outcome}
+        return registry.get_sample_value("upstream_requests_total", labels)
+
+    outcomes = ("success", "client_error", "server_error", "transport_error")
+    assert [count(outcome) for outcome in outcomes] == [0, 0, 0, 0]  # a rate of 0, not no data
+    started = time.perf_counter()
+    for _ in range(3):
+        await upstream.request("GET", "/stock/A-1")
+    with pytest.raises(UpstreamUnavailable):
+        await upstream.request("GET", "/stock/A-1")
+    elapsed = time.perf_counter() - started
+
+    assert [count(outcome) for outcome in outcomes] == [1, 1, 1, 1]
+    labels = {"upstream": "inventory"}
+    assert registry.get_sample_value("upstream_request_duration_seconds_count", labels) == 4
+    assert (
+        0 <= registry.get_sample_value("upstream_request_duration_seconds_sum", labels) <= elapsed
+    )

@@ -20,10 +20,11 @@ BREAKER = UpstreamPolicy(
 
 
 class Inventory:
-    """The upstream's side: answers `status` once `released`; counts the calls it sees."""
+    """The upstream's side: answers `status` once `released` (refuses the connection if it
+    is None); counts the calls it sees."""
 
     def __init__(self) -> None:
-        self.status = 503
+        self.status: int | None = 503
         self.calls = 0
         self.arrived, self.released = asyncio.Event(), asyncio.Event()
         self.released.set()
@@ -32,6 +33,8 @@ class Inventory:
         self.calls += 1
         self.arrived.set()
         await self.released.wait()
+        if self.status is None:
+            raise httpx.ConnectError("connection refused", request=request)
         return httpx.Response(self.status)
 
 
@@ -231,3 +234,39 @@ async def test_an_upstream_may_count_its_500s_too(inventory, registry):
             await provider.request("POST", "/v1/charges", idempotent=False)
     finally:
         await provider.aclose()
+
+
+async def test_a_closed_breaker_lets_concurrent_calls_through(upstream, inventory):
+    inventory.status, inventory.released = 200, asyncio.Event()
+    calls = [asyncio.create_task(upstream.request("GET", f"/stock/A-{n}")) for n in range(3)]
+    async with asyncio.timeout(5):
+        while inventory.calls < 3:  # noqa: ASYNC110 - each call on its way to the upstream
+            await asyncio.sleep(0)
+
+    inventory.released.set()
+
+    assert [(await call).status_code for call in calls] == [200, 200, 200]
+
+
+async def test_an_upstream_that_never_answers_opens_the_breaker_and_a_failed_trial_reopens_it(
+    upstream, inventory, clock
+):
+    inventory.status = None
+    for _ in range(BREAKER.breaker_fail_max):
+        with pytest.raises(UpstreamUnavailable, match="ConnectError"):
+            await upstream.request("GET", "/stock/A-1")
+    with pytest.raises(UpstreamUnavailable) as short_circuited:
+        await upstream.request("GET", "/stock/A-1")
+    assert (short_circuited.value.upstream_name, short_circuited.value.reason) == (
+        "inventory",
+        "circuit open",
+    )
+
+    clock.advance(short_circuited.value.retry_after_seconds)
+    with pytest.raises(UpstreamUnavailable, match="ConnectError"):
+        await upstream.request("GET", "/stock/A-1")  # the trial call, unanswered
+
+    with pytest.raises(UpstreamUnavailable, match="circuit open") as raised:
+        await upstream.request("GET", "/stock/A-1")
+    assert raised.value.retry_after_seconds == BREAKER.breaker_reset_seconds
+    assert inventory.calls == BREAKER.breaker_fail_max + 1

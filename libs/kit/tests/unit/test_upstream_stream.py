@@ -26,8 +26,10 @@ class ScriptedService(httpx.AsyncBaseTransport):
     def __init__(self, *statuses: int) -> None:
         self.statuses = list(statuses)
         self.streams: list[ScriptedStream] = []
+        self.requests: list[httpx.Request] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
         status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
         self.streams.append(ScriptedStream())
         return httpx.Response(status, stream=self.streams[-1])
@@ -84,3 +86,42 @@ async def test_answered_500s_are_relayed_and_never_open_the_breaker():
         await answer.aclose()
 
     assert len(service.streams) == 5
+
+
+async def test_a_proxied_request_reaches_the_upstream_as_it_came():
+    service = ScriptedService(201)
+    order = upstream(service)
+
+    request = order.build_request(
+        "POST", "/orders?source=web", headers=[("X-Request-ID", "r-1")], content=b'{"sku": "A-1"}'
+    )
+    await (await order.stream(request)).aclose()
+
+    [sent] = service.requests
+    assert (sent.method, str(sent.url)) == ("POST", "http://order/orders?source=web")
+    assert sent.headers["X-Request-ID"] == "r-1"
+    assert await sent.aread() == b'{"sku": "A-1"}'
+
+
+async def test_a_call_its_caller_says_is_not_idempotent_is_sent_once():
+    service = ScriptedService(503, 200)
+    order = upstream(service)
+
+    answer = await order.stream(order.build_request("GET", "/orders/3"), idempotent=False)
+
+    assert answer.status_code == 503
+    assert len(service.requests) == 1
+    await answer.aclose()
+
+
+async def test_answers_a_caller_says_speak_for_someone_else_never_open_the_breaker():
+    service = ScriptedService(503)
+    order = upstream(service, breaker_fail_max=2)
+
+    for _ in range(4):
+        request = order.build_request("POST", "/orders")
+        answer = await order.stream(request, unavailable_statuses=())
+        assert answer.status_code == 503
+        await answer.aclose()
+
+    assert len(service.requests) == 4
