@@ -11,7 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
 from shopflow_kit.messaging.outbox import OUTBOX, OUTBOX_CHANNEL, add_to_outbox
-from shopflow_kit.messaging.relay_batch import claim_batch, delete_published, mark_published
+from shopflow_kit.messaging.relay_batch import (
+    claim_batch,
+    delete_published,
+    mark_published,
+    unpublished_backlog,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -132,3 +137,28 @@ async def test_the_clean_up_deletes_only_rows_published_longer_ago_than_the_rete
         ).all()
     assert deleted == 1
     assert left == ["b", "c"], "b was published just now, c not at all"
+
+
+async def test_the_backlog_counts_unpublished_rows_and_ages_the_oldest(database):
+    async with database.transaction() as session:
+        assert await unpublished_backlog(session) == (0, 0.0)
+    await write_interleaved(database, "ab", rounds=2)
+    async with database.transaction() as session:
+        await session.execute(
+            update(OUTBOX_TABLE)
+            .where(OUTBOX_TABLE.c.key == "a")
+            .values(created_at=func.now() - timedelta(minutes=10))
+        )
+        await mark_published(session, (await claim_batch(session, batch_size=1)))  # a's first
+
+        pending, oldest_age = await unpublished_backlog(session)
+
+    assert pending == 3
+    assert 600 <= oldest_age < 3600, "a's second row, written ten minutes ago"
+
+
+async def test_a_key_with_more_rows_than_a_batch_is_claimed_from_its_oldest(database):
+    await write_interleaved(database, "a", rounds=5)
+    async with database.transaction() as session:
+        batch = await claim_batch(session, batch_size=2)
+    assert [Envelope.from_bytes(m.value).payload["n"] for m in batch] == [0, 1]
