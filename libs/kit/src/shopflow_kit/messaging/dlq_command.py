@@ -26,6 +26,7 @@ from shopflow_kit.messaging.dead_letters import (
     read_dead_letters,
     replay_dead_letters,
 )
+from shopflow_kit.text import plain_table
 
 BOOTSTRAP_ENV = "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS"
 _COLUMNS = ("OFFSET", "MESSAGE ID", "TYPE", "CORRELATION ID", "ATTEMPTS", "FAILED AT", "ERROR")
@@ -90,12 +91,7 @@ def choose(
 
 def format_dead_letters(letters: Sequence[DeadLetter]) -> str:
     """A plain-text table, one dead letter a line, columns aligned."""
-    rows = [_COLUMNS, *(_row(letter) for letter in letters)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(_COLUMNS))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
+    return plain_table(_COLUMNS, [_row(letter) for letter in letters])
 
 
 def _row(letter: DeadLetter) -> tuple[str, ...]:

@@ -19,6 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shopflow_kit.text import plain_table
+
 DATABASE_ENV = "ORDER_DATABASE_URL"
 _QUERY = text("""
     SELECT id, definition, status, step, updated_at, attention
@@ -63,11 +65,7 @@ async def _read(url: str) -> list[tuple[str, ...]]:
 
 
 def format_rows(rows: Sequence[tuple[str, ...]]) -> str:
-    widths = [max(len(row[i]) for row in [_COLUMNS, *rows]) for i in range(len(_COLUMNS))]
-    lines = [_COLUMNS, *rows]
-    return "\n".join(
-        "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip() for line in lines
-    )
+    return plain_table(_COLUMNS, rows)
 
 
 if __name__ == "__main__":

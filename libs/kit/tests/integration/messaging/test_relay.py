@@ -6,17 +6,14 @@ broker is stopped), and a failed marking is PostgreSQL refusing it.
 """
 
 import asyncio
-import inspect
 import logging
 import os
 import sys
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
 
 import pytest
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 from sqlalchemy import Column, Identity, Integer, Table, Uuid, insert, select, text
 
 from shopflow_kit.db import Database, service_metadata
@@ -27,6 +24,8 @@ from shopflow_kit.messaging.inbox import INBOX
 from shopflow_kit.messaging.outbox import OUTBOX, add_to_outbox, outbox_row
 from shopflow_kit.messaging.relay import OutboxRelay
 from shopflow_testing.failpoints import paused_at, pausing_at
+from shopflow_testing.relaying import eventually, running
+from shopflow_testing.relaying import read_all as read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -78,32 +77,8 @@ async def all_handled(database: Database, ids: list[uuid.UUID]) -> bool:
     return set(await handled(database)) == set(ids)
 
 
-async def eventually(condition: Callable[[], bool | Awaitable[bool]], within: float = 30) -> None:
-    """Return once `condition` holds, looking every 50 ms; TimeoutError after `within` s."""
-    async with asyncio.timeout(within):
-        while True:
-            holds = condition()
-            if await holds if inspect.isawaitable(holds) else holds:
-                return
-            await asyncio.sleep(0.05)
-
-
 async def read_all(bootstrap: str, topic: str) -> list[ConsumerRecord]:
-    """Every record on `topic` now, each partition in its order."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        records: list[ConsumerRecord] = []
-        async with asyncio.timeout(30):
-            while [p for p in partitions if await consumer.position(p) < ends[p]]:
-                for batch in (await consumer.getmany(timeout_ms=1000)).values():
-                    records += batch
-        return records
-    finally:
-        await consumer.stop()
+    return await read_topic(bootstrap, topic, partitions=PARTITIONS)
 
 
 def arrivals(records: list[ConsumerRecord]) -> tuple[Counter[uuid.UUID], dict[str, list[int]]]:
@@ -116,21 +91,6 @@ def arrivals(records: list[ConsumerRecord]) -> tuple[Counter[uuid.UUID], dict[st
         if copies[envelope.message_id] == 1:
             orders[record.key.decode()].append(envelope.payload["n"])
     return copies, orders
-
-
-@asynccontextmanager
-async def running(*jobs: OutboxRelay | MessageConsumer) -> AsyncIterator[None]:
-    """The relays (and consumers) at work for the block, then cancelled: as an app's
-    background jobs are."""
-    tasks = [asyncio.create_task(job.run()) for job in jobs]
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with suppress(asyncio.CancelledError):
-                await task  # a relay that crashed raises here
 
 
 def sample(relay: OutboxRelay, name: str, **labels: str) -> float:
