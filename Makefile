@@ -70,6 +70,17 @@ dlq: install ## Dead letters of a topic: make dlq topic=shopflow.inventory.comma
 sagas: install ## Sagas waiting for an operator (data unreadable, undo unconfirmed): make sagas
 	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_kit.saga.attention
 
+# The services that keep an outbox: `make outbox` lists the rows set aside in each.
+OUTBOX_SERVICES := order inventory payment
+
+.PHONY: outbox
+outbox: install ## Outbox rows set aside (Kafka refused them, topic missing): make outbox [service=order] [put_back='--id ID' | put_back=--all]
+	@test -z "$(put_back)" || test -n "$(service)" || { echo "usage: make outbox service=NAME put_back='--id ID [--id ID]' | put_back=--all"; exit 2; }
+	@eval "$$($(STACK) env)" && for s in $(or $(service),$(OUTBOX_SERVICES)); do \
+		echo "== $$s"; \
+		$(UV) run --frozen python -m shopflow_kit.messaging.outbox_command $(if $(put_back),put-back $(put_back),list) --service $$s || exit 1; \
+	done
+
 # --- Observability (issue 13): Jaeger and Prometheus run with the stack; see docs/observability.md ---
 
 .PHONY: trace

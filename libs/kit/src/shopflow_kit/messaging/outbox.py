@@ -4,7 +4,7 @@ A service declares the `outbox` table in its own metadata and creates it in a mi
 (a kit table in versions, see `shopflow_kit.schema`):
 
     OUTBOX.declare(Base.metadata)       # models.py
-    OUTBOX.migrate(0, 1)                # the migration's upgrade(); migrate(1, 0) undoes it
+    OUTBOX.migrate(0, 2)                # the migration's upgrade(); migrate(2, 0) undoes it
 
 and calls `add_to_outbox` inside the transaction that changes its state. Nothing is sent
 then: `OutboxRelay` publishes the row once the transaction has committed, and a rollback
@@ -12,6 +12,8 @@ takes the message away with the change. Column names map one to one onto Debeziu
 outbox event router (ADR 0004), so change data capture could replace the relay.
 """
 
+import json
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -38,7 +40,8 @@ OUTBOX_CHANNEL = "shopflow_outbox"
 """The channel `add_to_outbox` notifies: PostgreSQL delivers it on commit, waking the relays."""
 
 MAX_ENVELOPE_BYTES = 900_000
-"""Below Kafka's default 1 MiB message limit, with room for headers and JSONB's spacing."""
+"""Below Kafka's default 1 MiB message limit, with room for the key and headers. Measured
+on what the relay sends: the envelope's JSONB text (`relayed_size`)."""
 
 
 class EnvelopeTooLargeError(ValueError):
@@ -77,15 +80,45 @@ def _version_1() -> list[SchemaItem]:
     ]
 
 
-OUTBOX = VersionedTable("outbox", _version_1)
+def _version_2() -> list[SchemaItem]:
+    """What the relay learnt of a row it could not publish (ADR 0020)."""
+    return [
+        # When a row first failed alone (its topic missing): its retries are bounded from here.
+        Column("failing_since", DateTime(timezone=True)),
+        Column("last_error", Text),  # why it failed last; kept once it is set aside
+        # Set aside: never to be published as it is; the relay passes it by (make outbox).
+        Column("set_aside_at", DateTime(timezone=True)),
+    ]
+
+
+OUTBOX = VersionedTable("outbox", _version_1, _version_2)
 """The outbox of a service, in versions: its models declare it, its migrations create it."""
 
 _OUTBOX = OUTBOX.declare(MetaData())  # the same table, for statements that need no service metadata
 
 
+def relayed_size(envelope: Envelope) -> int:
+    """The bytes of the Kafka value the relay will send for `envelope`: its JSONB text
+    (`envelope::text`), with JSONB's spacing and numbers, not the compact JSON."""
+    return len(_jsonb_text(envelope.model_dump(mode="json")).encode())
+
+
+def _jsonb_text(value: Any) -> str:
+    """`value` as PostgreSQL writes a JSONB value out: ", " and ": " between items, numbers
+    in full (`1e+20` reads back as 100000000000000000000). Key order aside: sizes match."""
+    if isinstance(value, dict):
+        items = (f"{json.dumps(k, ensure_ascii=False)}: {_jsonb_text(v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_jsonb_text(item) for item in value) + "]"
+    if isinstance(value, float):  # + 0.0: PostgreSQL's numeric has no negative zero
+        return format(Decimal(repr(value + 0.0)), "f")
+    return json.dumps(value, ensure_ascii=False)
+
+
 def outbox_row(*, topic: str, key: str, envelope: Envelope) -> dict[str, Any]:
     """The outbox row that carries `envelope` to `topic` under Kafka key `key`."""
-    size = len(envelope.to_bytes())
+    size = relayed_size(envelope)
     if size > MAX_ENVELOPE_BYTES:
         raise EnvelopeTooLargeError(
             f"{envelope.type} {envelope.message_id} is {size} bytes, over {MAX_ENVELOPE_BYTES}"

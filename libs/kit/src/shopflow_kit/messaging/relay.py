@@ -11,9 +11,16 @@ every acknowledgement, mark them published, commit. Whatever stops a batch midwa
 crash, a cancellation, Kafka or PostgreSQL going away) rolls it back, and its rows wait
 for the next attempt; what was sent before the rollback is sent again, and consumers'
 inboxes drop the copy. Several relays may share one outbox: a key is never in two batches.
+
+A row Kafka refuses alone does not fail its batch (ADR 0020): one that can never be
+published as it is (too large, headers that are not text) is set aside at once; one whose
+topic is missing is retried, with its key's later rows waiting behind it, and set aside
+after `missing_topic_patience`. Set aside, it stays in the table with its error, counted
+and logged, for an operator to fix and put back (`make outbox`); the rows behind it go on.
 """
 
 import asyncio
+import logging
 import time
 from contextlib import suppress
 from datetime import timedelta
@@ -25,9 +32,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from shopflow_kit.db import Database
 from shopflow_kit.failpoints import failpoint
 from shopflow_kit.messaging.relay_batch import (
+    NotedFailures,
     claim_batch,
     delete_published,
     mark_published,
+    note_failures,
     unpublished_backlog,
 )
 from shopflow_kit.messaging.relay_listener import CommitListener
@@ -42,6 +51,8 @@ HOUSEKEEPING_INTERVAL = 1.0  # at most one pending count and clean-up a second
 CLEANUP_BATCH = 1_000  # rows deleted per clean-up: short locks, little WAL at a time
 RETENTION = timedelta(days=1)  # how long published rows stay, to be read, before being deleted
 
+logger = logging.getLogger(__name__)
+
 
 class OutboxRelay:
     """Publishes the outbox of `database` to the Kafka cluster at `bootstrap_servers`."""
@@ -54,17 +65,20 @@ class OutboxRelay:
         batch_size: int = 100,
         poll_interval: float = 1.0,
         publish_timeout: float = 10.0,
+        missing_topic_patience: timedelta = timedelta(minutes=2),
         registry: CollectorRegistry | None = None,
         name: str = "outbox-relay",
     ) -> None:
         """`poll_interval`: seconds between looks when no commit notification comes;
         `publish_timeout`: seconds to wait for a batch's acknowledgements before rolling it
-        back."""
+        back; `missing_topic_patience`: how long a row whose topic does not exist is retried
+        before it is set aside (a topic being created, a broker's metadata behind)."""
         self.name = name
         self.metrics = RelayMetrics(registry or CollectorRegistry())
         self._database = database
         self._batch_size = batch_size
         self._poll_interval = poll_interval
+        self._missing_topic_patience = missing_topic_patience
         self._publisher = KafkaPublisher(
             bootstrap_servers, client_id=name, ack_timeout=publish_timeout
         )
@@ -95,17 +109,48 @@ class OutboxRelay:
         return self._outage.dependency
 
     async def publish_batch(self) -> int:
-        """Publish the next batch in one transaction; return how many messages it held."""
+        """Publish the next batch in one transaction; return how many messages it held
+        (published, set aside or held back: a full batch means more may be waiting)."""
         await self._publisher.ready()
         async with self._database.transaction() as session:
             batch = await claim_batch(session, self._batch_size)
             if not batch:
                 return 0
-            await self._publisher.publish(batch)
+            published, failures = await self._publisher.publish(batch)
             failpoint("relay.after-publish")
-            lags = await mark_published(session, batch)
+            lags = await mark_published(session, published) if published else []
+            noted = await note_failures(session, failures, patience=self._missing_topic_patience)
         self.metrics.record_published(lags)
-        return len(batch)
+        self._report(noted)
+        # Rows held back behind a missing topic are no progress: wait before trying them again.
+        return len(published) + len(noted.set_aside)
+
+    def _report(self, noted: NotedFailures) -> None:
+        for failure in noted.set_aside:
+            message = failure.message
+            logger.error(
+                "%s set aside outbox row %s (%s for %s, key %s): %s; the key's later rows go on"
+                " without it; make outbox lists it",
+                self.name,
+                message.id,
+                message.type,
+                message.topic,
+                message.key,
+                failure.error,
+            )
+            self.metrics.record_set_aside("permanent" if failure.permanent else "missing_topic")
+        for failure in noted.first_held_back:
+            message = failure.message
+            logger.warning(
+                "%s holds back outbox row %s (%s, key %s) and its key's later rows: %s; set aside"
+                " if it lasts %s",
+                self.name,
+                message.id,
+                message.type,
+                message.key,
+                failure.error,
+                self._missing_topic_patience,
+            )
 
     async def _count_and_clean(self) -> None:
         """Refresh the backlog gauges and delete rows past retention, at most once a second."""
@@ -116,5 +161,5 @@ class OutboxRelay:
         # Quietly: an unreachable database is reported by the batch's own attempt.
         with suppress(*RELAY_FAILURES):
             async with self._database.transaction() as session:
-                self.metrics.record_backlog(*await unpublished_backlog(session))
+                self.metrics.record_backlog(await unpublished_backlog(session))
                 await delete_published(session, older_than=RETENTION, limit=CLEANUP_BATCH)

@@ -5,13 +5,16 @@ locks its first message, B skips it and publishes the second. So a relay claims 
 it locks the oldest unpublished row of each (the key's head) with SKIP LOCKED, and takes
 that key's later rows with it. Another relay skips the locked head, and never sees a
 later row as a head while the head stays unpublished; so a key is in one batch at a time.
+
+A row set aside (ADR 0020) is out of the queue: it is no key's head, and the rows after it
+go on without it.
 """
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Float, Text, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -28,19 +31,22 @@ class OutboxMessage:
     type: str
     value: bytes
     headers: list[tuple[str, bytes]]  # the trace context of the transaction that wrote it
+    malformed: str | None = None  # why it cannot be sent as it is (headers that are not text)
 
 
 _CLAIM = text("""
     WITH heads AS (
-        SELECT candidate.key, candidate.seq
+        -- A head retried while its topic is missing goes last: it cannot fill every batch.
+        SELECT candidate.key, candidate.seq, candidate.failing_since IS NOT NULL AS failing
         FROM outbox AS candidate
-        WHERE candidate.published_at IS NULL
+        WHERE candidate.published_at IS NULL AND candidate.set_aside_at IS NULL
           AND NOT EXISTS (
               SELECT 1 FROM outbox AS earlier
               WHERE earlier.key = candidate.key
                 AND earlier.seq < candidate.seq
-                AND earlier.published_at IS NULL)
-        ORDER BY candidate.seq
+                AND earlier.published_at IS NULL
+                AND earlier.set_aside_at IS NULL)
+        ORDER BY failing, candidate.seq
         LIMIT :batch_size
         FOR UPDATE SKIP LOCKED
     )
@@ -48,11 +54,12 @@ _CLAIM = text("""
            message.trace_context
     FROM heads CROSS JOIN LATERAL (  -- per key, by its index: fast even before ANALYZE
         SELECT * FROM outbox AS message
-        WHERE message.key = heads.key AND message.published_at IS NULL
+        WHERE message.key = heads.key
+          AND message.published_at IS NULL AND message.set_aside_at IS NULL
         ORDER BY message.seq
         LIMIT :batch_size
     ) AS message
-    ORDER BY message.seq
+    ORDER BY heads.failing, message.seq
     LIMIT :batch_size
 """).columns(value=Text, trace_context=JSONB)
 
@@ -60,17 +67,22 @@ _CLAIM = text("""
 async def claim_batch(session: AsyncSession, batch_size: int) -> list[OutboxMessage]:
     """Lock up to `batch_size` unpublished rows of keys no other transaction holds, in seq order."""
     rows = await session.execute(_CLAIM, {"batch_size": batch_size})
-    return [
-        OutboxMessage(
-            id=row.id,
-            topic=row.topic,
-            key=row.key,
-            type=row.type,
-            value=row.value.encode(),
-            headers=[(name, value.encode()) for name, value in row.trace_context.items()],
-        )
-        for row in rows
-    ]
+    return [_message(row) for row in rows]
+
+
+def _message(row: Any) -> OutboxMessage:
+    context = row.trace_context
+    # Headers are text here: anything else is a hand edit or a bug, never fixed by a retry.
+    text_headers = isinstance(context, dict) and all(isinstance(v, str) for v in context.values())
+    return OutboxMessage(
+        id=row.id,
+        topic=row.topic,
+        key=row.key,
+        type=row.type,
+        value=row.value.encode(),
+        headers=[(name, value.encode()) for name, value in context.items()] if text_headers else [],
+        malformed=None if text_headers else f"trace_context is not text headers: {context!r:.200}",
+    )
 
 
 _MARK_PUBLISHED = (
@@ -95,17 +107,74 @@ async def mark_published(
     return [(row.topic, row.lag_seconds) for row in rows]
 
 
+class Failure(NamedTuple):
+    """A row Kafka did not take, alone: the rest of its batch went on."""
+
+    message: OutboxMessage
+    error: str
+    permanent: bool  # never publishable as it is (too large, malformed): set aside at once
+
+
+_NOTE_FAILURE = text("""
+    UPDATE outbox SET
+        failing_since = coalesce(outbox.failing_since, clock_timestamp()),
+        last_error = :error,
+        set_aside_at = CASE
+            WHEN :permanent
+              OR outbox.failing_since <= clock_timestamp() - make_interval(secs => :patience)
+            THEN clock_timestamp() END
+    FROM (SELECT id, failing_since FROM outbox WHERE id = :id) AS before
+    WHERE outbox.id = before.id
+    RETURNING outbox.set_aside_at IS NOT NULL AS set_aside, before.failing_since IS NULL AS first
+""")
+
+
+@dataclass
+class NotedFailures:
+    set_aside: list[Failure] = field(default_factory=list)
+    first_held_back: list[Failure] = field(default_factory=list)  # failing for the first time
+
+
+async def note_failures(
+    session: AsyncSession, failures: Sequence[Failure], *, patience: timedelta
+) -> NotedFailures:
+    """Record why each row failed; set aside the permanent ones, and the others once they
+    have failed for `patience` (by PostgreSQL's clock)."""
+    noted = NotedFailures()
+    for failure in failures:
+        parameters = {
+            "id": failure.message.id,
+            "error": failure.error,
+            "permanent": failure.permanent,
+            "patience": patience.total_seconds(),
+        }
+        row = (await session.execute(_NOTE_FAILURE, parameters)).one()
+        if row.set_aside:
+            noted.set_aside.append(failure)
+        elif row.first:
+            noted.first_held_back.append(failure)
+    return noted
+
+
+class Backlog(NamedTuple):
+    pending: int  # rows waiting to be published
+    oldest_age: float  # seconds the oldest of them has waited (0 if none)
+    set_aside: int  # rows set aside, waiting for an operator
+
+
 _BACKLOG = text("""
-    SELECT count(*) AS pending,
-           coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0) AS oldest_age
+    SELECT count(*) FILTER (WHERE set_aside_at IS NULL) AS pending,
+           coalesce(extract(epoch FROM clock_timestamp()
+               - min(created_at) FILTER (WHERE set_aside_at IS NULL)), 0) AS oldest_age,
+           count(*) FILTER (WHERE set_aside_at IS NOT NULL) AS set_aside
     FROM outbox WHERE published_at IS NULL
 """).columns(oldest_age=Float)
 
 
-async def unpublished_backlog(session: AsyncSession) -> tuple[int, float]:
-    """How many rows wait to be published, and the age in seconds of the oldest (0 if none)."""
+async def unpublished_backlog(session: AsyncSession) -> Backlog:
+    """What waits to be published, and what is set aside."""
     row = (await session.execute(_BACKLOG)).one()
-    return int(row.pending), float(row.oldest_age)
+    return Backlog(int(row.pending), float(row.oldest_age), int(row.set_aside))
 
 
 _DELETE_PUBLISHED = text("""

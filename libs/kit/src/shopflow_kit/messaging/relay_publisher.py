@@ -5,20 +5,40 @@ producer's own retries neither duplicate nor reorder a partition. Those retries 
 give up, though: a batch that timed out (and was rolled back) may still be delivered
 once Kafka is back. So the next batch waits for those sends to settle first, and a
 message published again always lands after its first copy, never inside its key's order.
+
+A message Kafka refuses alone (too large, headers that are not text, a topic the cluster
+does not have) fails alone: the others of its batch are published, and it comes back as a
+`Failure` for the relay to note or set aside (ADR 0020). Kafka being away fails the batch.
 """
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import (
+    InvalidTopicError,
+    KafkaError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+)
 from opentelemetry.trace import Span
 
-from shopflow_kit.messaging.relay_batch import OutboxMessage
+from shopflow_kit.messaging.relay_batch import Failure, OutboxMessage
 from shopflow_kit.messaging.tracing import end_publish_span, start_publish_span
 
 logger = logging.getLogger(__name__)
+
+REFUSED_FOR_GOOD = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidTopicError,
+)
+"""What Kafka says of one message that sending it again as it is cannot change."""
 
 
 class KafkaPublisher:
@@ -56,39 +76,76 @@ class KafkaPublisher:
                 raise
             self._producer = producer
 
-    async def publish(self, messages: Sequence[OutboxMessage]) -> None:
-        """Send `messages` in order; return once Kafka has acknowledged every one.
+    async def publish(
+        self, messages: Sequence[OutboxMessage]
+    ) -> tuple[list[OutboxMessage], list[Failure]]:
+        """Send `messages` in order; return once Kafka has acknowledged every one it took:
+        those, and the ones it did not take. A key's rows after one that may yet go (its topic
+        missing) are held back with it, unsent and unreported: they stay in the outbox.
 
-        Raises a `KafkaError`, or `TimeoutError` after `ack_timeout` seconds. Either way
-        some of them may reach Kafka all the same.
+        Raises a `KafkaError`, or `TimeoutError` after `ack_timeout` seconds, when Kafka
+        itself is unavailable. Either way some of them may reach Kafka all the same.
         """
         if self._producer is None:
             raise RuntimeError("publish() before ready()")
-        sends: list[asyncio.Future[Any]] = []
-        spans: list[Span] = []
+        producer = self._producer
+        sends: list[tuple[OutboxMessage, asyncio.Future[Any]]] = []
+        spans: dict[uuid.UUID, Span] = {}
+        failures: list[Failure] = []
         error: BaseException | None = None
         try:
             async with asyncio.timeout(self._ack_timeout):
+                topics = {message.topic for message in messages}
+                missing = await _missing_topics(producer, topics)
+                held: set[str] = set()  # keys whose head may yet go: their later rows wait too
                 for message in messages:
-                    span, headers = start_publish_span(
-                        message.topic, message.key, str(message.id), message.type, message.headers
-                    )
-                    spans.append(span)
-                    send = await self._producer.send(
-                        message.topic, message.value, key=message.key.encode(), headers=headers
-                    )
-                    sends.append(send)
+                    if message.key in held:
+                        continue
+                    failure = _refused_before_sending(message, missing)
+                    if failure is None:
+                        span, headers = start_publish_span(
+                            message.topic,
+                            message.key,
+                            str(message.id),
+                            message.type,
+                            message.headers,
+                        )
+                        spans[message.id] = span
+                        try:
+                            send = await producer.send(
+                                message.topic,
+                                message.value,
+                                key=message.key.encode(),
+                                headers=headers,
+                            )
+                        except REFUSED_FOR_GOOD as too_large:
+                            failure = Failure(message, _described(too_large), permanent=True)
+                        else:
+                            sends.append((message, send))
+                            continue
+                    failures.append(failure)
+                    if not failure.permanent:
+                        held.add(message.key)
                 # wait(), not gather(): a timeout must not cancel sends the producer keeps retrying.
-                await asyncio.wait(sends)
-            for send in sends:
-                send.result()
-        except BaseException as failure:
-            self._unsettled = sends
-            error = failure
+                if sends:
+                    await asyncio.wait([send for _, send in sends])
+            for message, send in sends:
+                refusal = send.exception()
+                if isinstance(refusal, REFUSED_FOR_GOOD):
+                    failures.append(Failure(message, _described(refusal), permanent=True))
+                    self._unsettled.append(send)  # a refused batch: the next one starts afresh
+                elif refusal is not None:
+                    raise refusal
+        except BaseException as broken:
+            self._unsettled = [send for _, send in sends]
+            error = broken
             raise
         finally:
-            for span in spans:
-                end_publish_span(span, error)
+            refused = {failure.message.id: KafkaError(failure.error) for failure in failures}
+            for message_id, span in spans.items():
+                end_publish_span(span, error or refused.get(message_id))
+        taken = [message for message, send in sends if send.exception() is None]
+        return taken, failures
 
     async def close(self) -> None:
         """Flush and stop the producer; give up on the flush after `ack_timeout` seconds."""
@@ -100,3 +157,27 @@ class KafkaPublisher:
         except TimeoutError:
             # Kafka is away: those messages' rows were rolled back and will be sent again.
             logger.warning("%s stopped its Kafka producer without flushing it", self._client_id)
+
+
+async def _missing_topics(producer: AIOKafkaProducer, topics: set[str]) -> set[str]:
+    """Which of `topics` the cluster does not have, asking it only about those the producer
+    has not seen. Raises a `KafkaError` if no broker answers: an outage, not a missing topic."""
+    client = producer.client
+    unseen = {topic for topic in topics if client.cluster.partitions_for_topic(topic) is None}
+    if not unseen:
+        return set()
+    cluster = await client.fetch_all_metadata()
+    known: set[str] = cluster.topics()
+    return unseen - known
+
+
+def _refused_before_sending(message: OutboxMessage, missing: set[str]) -> Failure | None:
+    if message.malformed is not None:
+        return Failure(message, message.malformed, permanent=True)
+    if message.topic in missing:  # yet: a topic being created, a broker's metadata behind
+        return Failure(message, f"topic {message.topic} does not exist", permanent=False)
+    return None
+
+
+def _described(refusal: KafkaError) -> str:
+    return f"{type(refusal).__name__}: {refusal}"

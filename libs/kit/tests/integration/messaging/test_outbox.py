@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shopflow_kit.db import Database, service_metadata
 from shopflow_kit.messaging import Envelope, Message
-from shopflow_kit.messaging.outbox import OUTBOX, OUTBOX_CHANNEL, add_to_outbox
+from shopflow_kit.messaging.outbox import OUTBOX, OUTBOX_CHANNEL, add_to_outbox, relayed_size
 from shopflow_kit.messaging.relay_batch import (
+    Backlog,
     claim_batch,
     delete_published,
     mark_published,
@@ -141,7 +142,7 @@ async def test_the_clean_up_deletes_only_rows_published_longer_ago_than_the_rete
 
 async def test_the_backlog_counts_unpublished_rows_and_ages_the_oldest(database):
     async with database.transaction() as session:
-        assert await unpublished_backlog(session) == (0, 0.0)
+        assert await unpublished_backlog(session) == Backlog(0, 0.0, 0)
     await write_interleaved(database, "ab", rounds=2)
     async with database.transaction() as session:
         await session.execute(
@@ -150,11 +151,16 @@ async def test_the_backlog_counts_unpublished_rows_and_ages_the_oldest(database)
             .values(created_at=func.now() - timedelta(minutes=10))
         )
         await mark_published(session, (await claim_batch(session, batch_size=1)))  # a's first
+        await session.execute(  # b's second, set aside: no longer pending, counted apart
+            update(OUTBOX_TABLE)
+            .where(OUTBOX_TABLE.c.seq == select(func.max(OUTBOX_TABLE.c.seq)).scalar_subquery())
+            .values(set_aside_at=func.now())
+        )
 
-        pending, oldest_age = await unpublished_backlog(session)
+        backlog = await unpublished_backlog(session)
 
-    assert pending == 3
-    assert 600 <= oldest_age < 3600, "a's second row, written ten minutes ago"
+    assert (backlog.pending, backlog.set_aside) == (2, 1)
+    assert 600 <= backlog.oldest_age < 3600, "a's second row, written ten minutes ago"
 
 
 async def test_a_key_with_more_rows_than_a_batch_is_claimed_from_its_oldest(database):
@@ -162,3 +168,22 @@ async def test_a_key_with_more_rows_than_a_batch_is_claimed_from_its_oldest(data
     async with database.transaction() as session:
         batch = await claim_batch(session, batch_size=2)
     assert [Envelope.from_bytes(m.value).payload["n"] for m in batch] == [0, 1]
+
+
+async def test_the_size_guard_measures_exactly_the_bytes_the_relay_sends(database):
+    payloads = [
+        {"n": 1},
+        {"lines": [{"sku": "é-€-𝄞", "quantity": 3, "price": "12.50"}] * 20, "empty": {}},
+        {"floats": [0.1, 1e-07, 1e20, -0.0, 2.5, 123456789.125], "flags": [True, False, None]},
+        {"text": 'quote " backslash \\ tab \t newline \n bell \u0007 del \u007f'},
+        {"zeros": [0] * 1000, "nested": {"b": {"aa": [1, [2, [3]]]}, "a": 1}},
+    ]
+    async with database.transaction() as session:
+        for n, payload in enumerate(payloads):
+            envelope = noted(f"order-{n}", n).model_copy(update={"payload": payload})
+            await add_to_outbox(session, topic=TOPIC, key=f"order-{n}", envelope=envelope)
+            sent = await session.scalar(
+                text("SELECT octet_length(envelope::text) FROM outbox WHERE id = :id"),
+                {"id": envelope.message_id},
+            )
+            assert relayed_size(envelope) == sent, payload

@@ -65,3 +65,16 @@ def test_an_envelope_kafka_would_refuse_is_refused_before_it_is_written():
     huge = Envelope.wrap(OrderNoted(note="x" * MAX_ENVELOPE_BYTES), correlation_id="order-1")
     with pytest.raises(EnvelopeTooLargeError, match="OrderNoted"):
         outbox_row(topic="shopflow.order.events", key="order-1", envelope=huge)
+
+
+def test_the_guard_measures_the_jsonb_text_the_relay_sends_not_the_compact_json():
+    # "0, 0, …" as the relay sends it is half as long again as the compact "0,0,…".
+    spaced = Envelope.wrap(
+        OrderNoted(
+            note="",
+        ),
+        correlation_id="order-1",
+    ).model_copy(update={"payload": {"note": "", "zeros": [0] * 440_000}})
+    assert len(spaced.to_bytes()) < MAX_ENVELOPE_BYTES  # what the old guard measured
+    with pytest.raises(EnvelopeTooLargeError, match="OrderNoted"):
+        outbox_row(topic="shopflow.order.events", key="order-1", envelope=spaced)

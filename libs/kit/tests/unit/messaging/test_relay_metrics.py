@@ -3,6 +3,7 @@
 import pytest
 from prometheus_client import CollectorRegistry
 
+from shopflow_kit.messaging.relay_batch import Backlog
 from shopflow_kit.messaging.relay_metrics import RelayMetrics
 
 pytestmark = pytest.mark.unit
@@ -24,3 +25,17 @@ def test_a_committed_batch_counts_per_topic_and_observes_each_lag():
     assert sample("outbox_publish_lag_seconds_bucket", le="2.5") == 2
     assert sample("outbox_pending") == 0
     assert sample("outbox_publish_failures_total") == 0
+
+
+def test_rows_set_aside_are_counted_by_reason_and_every_reason_reads_zero_from_the_start():
+    registry = CollectorRegistry()
+    metrics = RelayMetrics(registry)
+    assert registry.get_sample_value("outbox_set_aside_total", {"reason": "missing_topic"}) == 0
+
+    metrics.record_set_aside("permanent")
+    metrics.record_backlog(Backlog(pending=3, oldest_age=1.5, set_aside=1))
+
+    assert registry.get_sample_value("outbox_set_aside_total", {"reason": "permanent"}) == 1
+    assert registry.get_sample_value("outbox_rows_set_aside") == 1
+    assert registry.get_sample_value("outbox_pending") == 3
+    assert registry.get_sample_value("outbox_oldest_pending_age_seconds") == 1.5
