@@ -81,3 +81,7 @@ def test_make_up_status_and_down_work_as_root_in_a_private_home(private_clone):
     assert down.returncode == 0, down.stdout + down.stderr
     assert "no listener left" in down.stdout
     assert "state folder" not in status.stderr + down.stderr
+
+    clean = make(private_clone, "clean")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert not state.exists(), sorted(p.name for p in state.iterdir())  # nothing left in /var/tmp
