@@ -1,8 +1,13 @@
 """The charts, offline: lint, the API's schemas, the policy, Pod Security, the flows."""
 
+import json
+
 import pytest
+import yaml
 
 from shopflow_stack.charts import VALUES_FILES, policy_findings, schema_errors
+from shopflow_stack.config import load
+from shopflow_stack.deploy_check import check_shared_env, shared_env, stack_units
 
 pytestmark = pytest.mark.kubernetes
 
@@ -160,3 +165,36 @@ def _pod_spec(obj):
     if obj["kind"] in ("Deployment", "StatefulSet", "Job"):
         return obj["spec"]["template"]["spec"]
     return None
+
+
+CONSOLE = (
+    "console.tracesUrl=http://jaeger-query.observability:16686",
+    "console.dashboardLinks.Grafana=http://127.0.0.1:3000",
+)
+
+
+def test_the_console_gets_its_trace_backend_links_and_fault_switches(charts):
+    objects = [o for o in yaml.safe_load_all(charts.render("values-kind.yaml", *CONSOLE)) if o]
+    [env] = [
+        o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"].endswith("-env")
+    ]
+    policies = {o["metadata"]["name"]: o["spec"] for o in objects if o["kind"] == "NetworkPolicy"}
+
+    # Names the gateway reads, as compose and the local stack set them.
+    assert (
+        check_shared_env(shared_env(objects, "shopflow"), load().environment(), stack_units()) == []
+    )
+    assert env["data"]["GATEWAY_TRACES_URL"] == "http://jaeger-query.observability:16686"
+    assert json.loads(env["data"]["GATEWAY_DASHBOARD_LINKS"]) == {
+        "Grafana": "http://127.0.0.1:3000"
+    }
+    egress = [
+        port["port"] for rule in policies["shopflow-gateway"]["egress"] for port in rule["ports"]
+    ]
+    assert {8010, 16686} <= set(egress)  # the simulator's switches (development), Jaeger's API
+    [admitted] = policies["shopflow-payment-provider"]["ingress"]
+    callers = {
+        peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+        for peer in admitted["from"]
+    }
+    assert callers == {"gateway", "payment"}

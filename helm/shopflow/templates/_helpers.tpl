@@ -28,8 +28,8 @@
 {{- end -}}
 {{- end -}}
 
-{{/* The TCP port of the OTLP endpoint (its own, else the scheme's). */}}
-{{- define "shopflow.tracingPort" -}}
-{{- $url := urlParse .Values.global.tracing.endpoint -}}
+{{/* The TCP port of a URL (its own, else the scheme's). */}}
+{{- define "shopflow.urlPort" -}}
+{{- $url := urlParse . -}}
 {{- regexFind "[0-9]+$" (regexFind ":[0-9]+$" $url.host) | default (ternary "443" "80" (eq $url.scheme "https")) -}}
 {{- end -}}

@@ -58,8 +58,8 @@ def offline_images() -> dict[str, str]:
     """deploy/docker/offline.env as a mapping: SHOPFLOW_<NAME>_IMAGE → stand-in image."""
     images = {}
     for line in OFFLINE_ENV.read_text().splitlines():
-        if line.strip() and not line.startswith("#"):
-            name, _, value = line.partition("=")
+        name, _, value = line.partition("=")
+        if name.strip().endswith("_IMAGE") and not line.startswith("#"):
             images[name.strip()] = value.strip()
     return images
 

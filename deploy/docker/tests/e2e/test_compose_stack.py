@@ -174,6 +174,31 @@ async def test_an_orders_trace_reaches_jaeger_through_the_collector(compose, dem
     assert (root.service, root.operation) == ("gateway", "POST /api/v1/orders")
 
 
+async def test_the_console_draws_an_orders_trace_and_links_what_runs(compose, demo_orders):
+    [confirmed] = [order for order in demo_orders if order["status"] == "CONFIRMED"]
+
+    async def drawn(gateway: httpx.AsyncClient, token: dict[str, str]) -> Json:
+        while True:  # the gateway's span reaches Jaeger a second after the order
+            answer = await gateway.get(f"/api/v1/orders/{confirmed['id']}/trace", headers=token)
+            if answer.status_code == 200:
+                return dict(answer.json())
+            assert answer.status_code == 404, answer.text
+            await asyncio.sleep(0.5)
+
+    async with httpx.AsyncClient(base_url=compose.gateway_url, timeout=10) as gateway:
+        features = (await gateway.get("/api/v1/console")).json()
+        token = await token_for(gateway, "alice")
+        async with asyncio.timeout(SETTLE_SECONDS):
+            trace = await drawn(gateway, token)
+        for url in features["dashboards"].values():
+            assert (await gateway.get(url)).status_code == 200, url
+
+    assert (features["traces"], features["provider_faults"]) == (True, True)
+    assert "gateway" in trace["services"]
+    assert trace["rows"][0]["depth"] == 0
+    assert len(features["dashboards"]) == 3
+
+
 async def test_prometheus_scrapes_every_unit_and_loads_the_rules(compose, demo_orders):
     jobs = {unit.name for unit in units()} | {"otel-collector", "jaeger", "prometheus"}
     async with httpx.AsyncClient(base_url=compose.prometheus_url, timeout=10) as prometheus:

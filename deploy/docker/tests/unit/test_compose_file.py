@@ -14,6 +14,7 @@ from shopflow_docker.compose import COMPOSE_FILE, OVERLAYS
 from shopflow_docker.images import DOCKER_DIR, OFFICIAL_PYTHON_IMAGE
 from shopflow_docker.offline import STAND_INS, offline_images, stand_in_name
 from shopflow_stack.config import REPO_ROOT, StackConfig, load
+from shopflow_stack.deploy_check import readers, stack_units
 from shopflow_stack.process import StackError
 
 pytestmark = pytest.mark.unit
@@ -199,3 +200,31 @@ def test_prometheus_scrapes_every_unit_where_compose_runs_it(stack: StackConfig)
 
 def test_grafana_runs_only_when_asked_for():
     assert OBSERVABILITY["services"]["grafana"]["profiles"] == ["grafana"]
+
+
+def interpolated(value: str, variables: dict[str, str]) -> str:
+    """`${NAME:-default}` as compose reads it, with these variables set."""
+    return re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: variables.get(m.group(1), m.group(2)), value)
+
+
+@pytest.mark.parametrize("images", ["official", "offline"])
+def test_the_observability_overlay_gives_the_console_its_traces_and_links(stack, images):
+    gateway = OBSERVABILITY["services"]["gateway"]["environment"]
+    variables = offline_env() if images == "offline" else {}
+    links = json.loads(interpolated(gateway["GATEWAY_DASHBOARD_LINKS"], variables))
+    pages = "/classic" if images == "offline" else ""  # Debian's Prometheus: classic pages
+
+    traces = urlsplit(gateway["GATEWAY_TRACES_URL"])
+    assert (traces.hostname, traces.port) == ("jaeger", 16686)  # Jaeger's query API
+    assert "16686" in OBSERVABILITY["services"]["jaeger"]["healthcheck"]["test"][-1]
+    assert set(links.values()) == {
+        f"http://127.0.0.1:{stack.observability.prometheus_port}{pages}/{page}"
+        for page in ("graph", "alerts", "targets")
+    }
+    unit = stack_units()["gateway"]
+    assert set(gateway) - readers(unit) <= {n for n in gateway if n.startswith("OTEL_")}
+
+
+def offline_env() -> dict[str, str]:
+    lines = (DOCKER_DIR / "offline.env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
