@@ -74,7 +74,7 @@ def port(shop: Stack) -> int:
 
 
 def test_every_make_target_the_readme_names_is_run_here_or_says_why_not():
-    run_here = {"help", "up", "status", "env", "demo", "trace", "token", "dlq"}
+    run_here = {"help", "up", "status", "env", "demo", "trace", "token", "dlq", "outbox", "sagas"}
 
     assert set(NAMED_TARGET.findall(README)) - run_here == set(NOT_RUN)
 
@@ -159,3 +159,8 @@ def test_make_dlq_lists_a_topics_dead_letters(port):
     out = ok(run("make -s dlq topic=shopflow.payment.commands", port))
 
     assert out.startswith(("OFFSET", "no dead letters")), out
+
+
+@pytest.mark.parametrize("target", ["outbox", "sagas"])
+def test_what_waits_for_an_operator_is_listed(target, port):
+    ok(run(f"make -s {target}", port))
