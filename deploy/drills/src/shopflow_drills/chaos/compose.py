@@ -86,9 +86,5 @@ class ComposeDriver:
     def toxiproxy_url(self) -> str:
         return f"http://127.0.0.1:{self.compose.environment()['SHOPFLOW_TOXIPROXY_PORT']}"
 
-    def provider_url(self) -> str:
-        port = self.compose.environment()["SHOPFLOW_PAYMENT_PROVIDER_PORT"]
-        return f"http://127.0.0.1:{port}"
-
     async def _compose(self, *args: str) -> None:
         await asyncio.to_thread(self.compose.run, *args, capture=True)

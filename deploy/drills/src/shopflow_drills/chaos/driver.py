@@ -63,6 +63,3 @@ class Driver(Protocol):
 
     def toxiproxy_url(self) -> str:
         """Toxiproxy's API, whose proxies are named after the processes (`kafka`, ...)."""
-
-    def provider_url(self) -> str:
-        """The payment provider simulator, whose /admin/faults switches its faults."""

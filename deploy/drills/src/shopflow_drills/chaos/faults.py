@@ -20,7 +20,9 @@ from shopflow_drills.chaos import bus
 from shopflow_drills.chaos.driver import Driver, Needs
 from shopflow_drills.chaos.toxiproxy import Toxiproxy
 from shopflow_drills.deployment import Deployment
+from shopflow_drills.load.shop import ShopClient
 
+ADMIN = "admin"  # the demo's operator, who may switch the provider's faults
 PARTITIONS_MOVE_WITHIN = 60.0  # seconds: a dead member's session times out, then a rebalance
 
 
@@ -154,13 +156,19 @@ class ProviderFault(Fault):
         await _provider(context, "DELETE")
 
 
-async def _provider(context: FaultContext, method: str, body: object = None) -> None:
-    url = context.driver.provider_url().rstrip("/") + "/admin/faults"
-    async with (
-        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
-        session.request(method, url, json=body) as response,
-    ):
-        response.raise_for_status()
+async def _provider(context: FaultContext, method: str, body: dict[str, Any] | None = None) -> None:
+    """Through the gateway's admin API, as an operator switches them in the console: the
+    simulator itself wants a service token only the shop's services hold (ADR 0017)."""
+    gateway = context.deployment.gateway_url
+    assert gateway is not None, "run_drill checked it"
+    timeout = aiohttp.ClientTimeout(total=10)
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        shop = ShopClient(gateway, session, time.monotonic, {ADMIN: f"{ADMIN}-password"})
+        answer = await shop.call(ADMIN, method, "/api/v1/admin/provider/faults", body)
+    if answer.status not in (200, 204):
+        raise RuntimeError(
+            f"{method} provider faults: {answer.status or answer.error} {answer.body or ''}"
+        )
 
 
 class EdgeFault(Fault):

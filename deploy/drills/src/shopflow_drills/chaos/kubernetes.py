@@ -91,14 +91,6 @@ class KubernetesDriver:
     def toxiproxy_url(self) -> str:
         raise UnsupportedError("the chart has no toxiproxy")
 
-    def provider_url(self) -> str:
-        url = os.environ.get("SHOPFLOW_PAYMENT_PROVIDER_URL")
-        if not url:
-            raise UnsupportedError(
-                "port-forward the payment provider: SHOPFLOW_PAYMENT_PROVIDER_URL"
-            )
-        return url
-
     def _unit_of(self, instance: str) -> str:
         for unit, pods in self._pods.items():
             if instance in pods:

@@ -73,9 +73,6 @@ class LocalDriver:
     def toxiproxy_url(self) -> str:
         return self.stack.toxiproxy.api_url
 
-    def provider_url(self) -> str:
-        return self.stack.config.app("payment-provider").url
-
 
 def _wait_for_port(port: int, within: float) -> None:
     """Until nothing listens on `port` (the kernel tells no one when a socket closes)."""
