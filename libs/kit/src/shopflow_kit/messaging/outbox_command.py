@@ -19,11 +19,11 @@ import sys
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import MetaData, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from shopflow_kit.messaging.outbox import OUTBOX_CHANNEL
+from shopflow_kit.messaging.outbox import OUTBOX, OUTBOX_CHANNEL
 from shopflow_kit.text import plain_table
 
 _COLUMNS = ("ID", "TYPE", "TOPIC", "KEY", "WRITTEN", "SET ASIDE", "LATER ROWS OUT", "ERROR")
@@ -41,11 +41,7 @@ _SET_ASIDE = text("""
     ORDER BY aside.seq
 """)
 
-_PUT_BACK = text("""
-    UPDATE outbox SET set_aside_at = NULL, failing_since = NULL, last_error = NULL
-    WHERE set_aside_at IS NOT NULL AND published_at IS NULL AND (:all OR id IN :ids)
-    RETURNING id
-""").bindparams(bindparam("ids", expanding=True))
+_OUTBOX = OUTBOX.declare(MetaData())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,6 +86,8 @@ async def _run(args: argparse.Namespace, url: str) -> int:
     finally:
         await engine.dispose()
     unknown = set(args.ids) - set(put_back)
+    if args.all and not put_back:
+        print("no outbox row is set aside")
     for row_id in put_back:
         print(f"put back {row_id}; later rows of its key already published: {before[str(row_id)]}")
     for row_id in sorted(unknown, key=str):
@@ -119,7 +117,15 @@ async def put_back_rows(
 ) -> list[uuid.UUID]:
     """Give rows set aside (those of `ids`, or `every` one) back to the relays, and wake
     them; return the ids put back."""
-    put_back = [row.id for row in await connection.execute(_PUT_BACK, {"all": every, "ids": ids})]
+    statement = (
+        update(_OUTBOX)
+        .where(_OUTBOX.c.set_aside_at.is_not(None), _OUTBOX.c.published_at.is_(None))
+        .values(set_aside_at=None, failing_since=None, last_error=None)
+        .returning(_OUTBOX.c.id)
+    )
+    if not every:
+        statement = statement.where(_OUTBOX.c.id.in_(ids))
+    put_back = list(await connection.scalars(statement))
     if put_back:  # delivered on commit, as add_to_outbox's
         await connection.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
     return put_back

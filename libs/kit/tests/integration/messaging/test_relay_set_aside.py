@@ -226,6 +226,7 @@ async def test_a_row_put_back_after_its_topic_is_created_is_published(infra, dat
         async with database.engine.begin() as connection:
             assert await put_back_rows(connection, [lost]) == [lost]
             assert await put_back_rows(connection, [lost]) == [], "put back once"
+            assert await put_back_rows(connection, [], every=True) == []
         await eventually(lambda: published(database, [lost]))
         await eventually(lambda: sample(relay, "outbox_rows_set_aside") == 0)
 
