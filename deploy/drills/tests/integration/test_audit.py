@@ -137,6 +137,24 @@ async def test_an_unpublished_outbox_row(deployment, shop):
 
     assert report.counts() == {"not-quiet": 1, "unpublished-message": 1}
     assert report.violations[1].ids == (str(message_id), order_id)
+    assert report.violations[1].detail.endswith("never published")
+
+
+async def test_an_outbox_row_the_relay_set_aside_says_so(deployment, shop):
+    order_id = await shop.confirmed()
+    await shop.execute(
+        "order",
+        "INSERT INTO outbox (id, topic, key, type, envelope, trace_context, set_aside_at,"
+        " last_error) VALUES ($1, 'shopflow.order.events', $2, 'OrderConfirmed', '{}', '{}',"
+        " now(), 'MessageSizeTooLargeError: too large')",
+        uuid.uuid4(),
+        order_id,
+    )
+
+    report = await audit(deployment, quiet_timeout=QUICK)
+
+    [violation] = [v for v in report.violations if v.kind == "unpublished-message"]
+    assert "set aside by the relay (MessageSizeTooLargeError: too large" in violation.detail
 
 
 async def test_a_dead_letter(deployment, shop, infra):

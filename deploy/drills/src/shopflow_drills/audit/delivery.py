@@ -69,9 +69,14 @@ def delivery_violations(
     problems: Iterable[str],
 ) -> Iterator[Violation]:
     for message in unpublished:
+        why = (
+            "never published"
+            if message.set_aside is None
+            else f"set aside by the relay ({message.set_aside}; make outbox)"
+        )
         detail = (
             f"{message.database}'s outbox: {message.type} {message.id} for {message.topic} "
-            f"(key {message.key}), written {message.created_at:%H:%M:%S}, never published"
+            f"(key {message.key}), written {message.created_at:%H:%M:%S}, {why}"
         )
         yield Violation("5", "unpublished-message", detail, (message.id, message.key))
     for letter in letters:

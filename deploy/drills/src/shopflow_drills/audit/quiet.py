@@ -86,7 +86,9 @@ async def measure_motion(deployment: Deployment) -> Motion:
         for name in PUBLISHING_DATABASES:
             async with snapshot(deployment.postgres_dsn(name)) as db:
                 row = await db.fetchrow(
-                    "SELECT count(*) FILTER (WHERE published_at IS NULL) AS unpublished,"
+                    # A row set aside (ADR 0020) will not move by itself: not motion.
+                    "SELECT count(*) FILTER (WHERE published_at IS NULL AND set_aside_at IS NULL)"
+                    " AS unpublished,"
                     " coalesce(max(seq), 0) AS last_seq FROM outbox"
                 )
                 unpublished[name] = row["unpublished"]

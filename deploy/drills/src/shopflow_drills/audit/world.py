@@ -119,6 +119,7 @@ class UnpublishedMessage:
     key: str
     type: str
     created_at: datetime
+    set_aside: str | None = None  # the relay's error, if it set the row aside (ADR 0020)
 
 
 @dataclass
@@ -232,8 +233,9 @@ async def _read_inventory(db: asyncpg.Connection, world: World) -> None:
 
 async def _unpublished(db: asyncpg.Connection, database: str) -> list[UnpublishedMessage]:
     rows = await db.fetch(
-        "SELECT id, topic, key, type, created_at FROM outbox"
-        " WHERE published_at IS NULL ORDER BY seq"
+        "SELECT id, topic, key, type, created_at,"
+        " CASE WHEN set_aside_at IS NOT NULL THEN coalesce(last_error, '') END AS set_aside"
+        " FROM outbox WHERE published_at IS NULL ORDER BY seq"
     )
     return [UnpublishedMessage(database, str(r["id"]), *r[1:]) for r in rows]
 
