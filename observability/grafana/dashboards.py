@@ -5,7 +5,7 @@ unit's name: gateway, order, inventory, payment, notification, payment-provider)
 - overview: the two SLOs, requests (rate, errors, duration) per service, refusals at the
   door, upstream calls and breakers, and each process's CPU and memory;
 - saga: orders placed, confirmed, cancelled by reason, and how long customers wait;
-- messaging: the outbox (backlog, oldest row, publish lag), consumers (outcomes,
+- messaging: the outbox (backlog, oldest row, publish lag, rows set aside), consumers (outcomes,
   handling time, lag) and dead letters.
 
 A test evaluates every `expr` here against a real Prometheus fed by the running stack,
@@ -334,6 +334,15 @@ def messaging() -> Dashboard:
                     f"sum by (job) (rate(outbox_publish_failures_total[{RATE}]))",
                     "failed batches: {{job}}",
                 ),
+            )
+        )
+        .with_panel(
+            graph(
+                "Rows set aside",
+                "short",
+                query("max by (job) (outbox_rows_set_aside)", "{{job}}"),
+                description="Rows Kafka would not take, waiting for an operator: `make outbox`"
+                " (ADR 0020). Above 0 fires OutboxRowsSetAside.",
             )
         )
         .with_row(Row("Consumers"))
