@@ -25,6 +25,7 @@ from shopflow_drills.deployment import Deployment
 from shopflow_stack.apps import AppProcess
 from shopflow_stack.stack import Stack
 
+READY_WITHIN_SECONDS = 180  # a first start on a busy 2-core machine (imports, migrations)
 UNLIMITED = '{"burst": 1000000, "per_second": 1000000}'
 
 
@@ -111,7 +112,7 @@ async def server_process(
             *argv, env={**os.environ, **(environment or {})}, stdout=output, stderr=output
         )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + READY_WITHIN_SECONDS
         async with httpx.AsyncClient(timeout=2) as client:
             while True:
                 if process.returncode is not None:
@@ -122,7 +123,9 @@ async def server_process(
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"{ready_url} not ready after 60 s; see {log}")
+                    raise RuntimeError(
+                        f"{ready_url} not ready after {READY_WITHIN_SECONDS} s; see {log}"
+                    )
                 await asyncio.sleep(0.1)
         yield process
     finally:

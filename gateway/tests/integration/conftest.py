@@ -104,6 +104,9 @@ async def gateway_for(services, redis_url):
                 "jwt_secret": TEST_SECRET,
                 "upstream_policy": TEST_POLICY,
                 "rate_limit": ROOMY,
+                # Production's 0.25 s fails open at once; on a test machine at full load a
+                # healthy Redis can take longer, and the buckets would silently go unlimited.
+                "redis_timeout_seconds": 5.0,
                 "environment": "test",
             }
             settings = GatewaySettings(**(defaults | overrides))
