@@ -92,6 +92,28 @@ async def test_the_relays_hear_of_a_commit_and_never_of_a_rollback(database):
         await listener.close()
 
 
+async def test_a_claimed_message_is_its_row_as_written_with_the_writers_trace_context(database):
+    written = noted("order-1", 0)
+    traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+    async with database.transaction() as session:
+        await add_to_outbox(session, topic=TOPIC, key="order-1", envelope=written)
+        await session.execute(
+            update(OUTBOX_TABLE).values(trace_context={"traceparent": traceparent})
+        )
+
+    async with database.transaction() as session:
+        [claimed] = await claim_batch(session, batch_size=5)
+
+    assert (claimed.id, claimed.topic, claimed.key, claimed.type) == (
+        written.message_id,
+        TOPIC,
+        "order-1",
+        "OrderNoted",
+    )
+    assert Envelope.from_bytes(claimed.value) == written
+    assert claimed.headers == [("traceparent", traceparent.encode())]
+
+
 async def test_a_claim_takes_each_key_from_its_oldest_unpublished_row_in_order(database):
     await write_interleaved(database, "abc", rounds=3)
     async with database.transaction() as session:
@@ -124,20 +146,37 @@ async def test_marked_rows_are_never_claimed_again_and_report_their_lag(database
 
 
 async def test_the_clean_up_deletes_only_rows_published_longer_ago_than_the_retention(database):
-    await write_interleaved(database, "abc", rounds=1)
-    async with database.transaction() as session:
-        for key, published_at in (("a", func.now() - timedelta(days=2)), ("b", func.now())):
+    await write_interleaved(database, "abcd", rounds=1)
+    retention = timedelta(hours=1)
+    async with database.transaction() as session:  # now() is the transaction's start throughout
+        published = {"a": func.now() - 2 * retention, "b": func.now(), "d": func.now() - retention}
+        for key, published_at in published.items():
             await session.execute(
                 update(OUTBOX_TABLE)
                 .where(OUTBOX_TABLE.c.key == key)
                 .values(published_at=published_at)
             )
-        deleted = await delete_published(session, older_than=timedelta(days=1), limit=100)
+        deleted = await delete_published(session, older_than=retention, limit=100)
         left = (
             await session.scalars(select(OUTBOX_TABLE.c.key).order_by(OUTBOX_TABLE.c.seq))
         ).all()
     assert deleted == 1
-    assert left == ["b", "c"], "b was published just now, c not at all"
+    assert left == ["b", "c", "d"], "b published just now, c not at all, d just the retention ago"
+
+
+async def test_a_clean_up_takes_at_most_its_limit_and_skips_what_another_one_holds(database):
+    """Two relays clean up at once: neither waits for the other's rows, none is left."""
+    await write_interleaved(database, "abc", rounds=2)
+    async with database.transaction() as session:
+        await session.execute(
+            update(OUTBOX_TABLE).values(published_at=func.now() - timedelta(days=1))
+        )
+    async with database.transaction() as first, database.transaction() as second:
+        assert await delete_published(first, older_than=timedelta(hours=1), limit=4) == 4
+        async with asyncio.timeout(10):  # waiting for `first`, in this task, would never end
+            assert await delete_published(second, older_than=timedelta(hours=1), limit=100) == 2
+    async with database.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(OUTBOX_TABLE)) == 0
 
 
 async def test_the_backlog_counts_unpublished_rows_and_ages_the_oldest(database):
