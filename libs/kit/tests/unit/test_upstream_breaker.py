@@ -144,7 +144,8 @@ async def test_half_open_breaker_lets_one_trial_call_through(upstream, inventory
     await inventory.arrived.wait()
 
     with pytest.raises(UpstreamUnavailable, match="circuit open"):
-        await upstream.request("GET", "/stock/A-1")
+        async with asyncio.timeout(5):  # a second trial let through would wait for release
+            await upstream.request("GET", "/stock/A-1")
 
     inventory.released.set()
     assert (await trial).status_code == 200
