@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry
 
 from shopflow_kit.retry_budget import RetryPolicy
 from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
+from shopflow_testing.clock import ManualClock
 
 pytestmark = pytest.mark.unit
 
@@ -36,10 +37,15 @@ async def upstream_for():
     """A factory of upstreams on a transport; every one is closed after the test."""
     opened = []
 
-    def create(transport, registry=None, **policy):
+    def create(transport, registry=None, clock=time.monotonic, **policy):
         policy = UpstreamPolicy(**{"retries": NO_BACKOFF, **policy})
         upstream = Upstream(
-            "inventory", "http://inventory", policy, registry=registry, transport=transport
+            "inventory",
+            "http://inventory",
+            policy,
+            registry=registry,
+            transport=transport,
+            clock=clock,
         )
         opened.append(upstream)
         return upstream
@@ -134,6 +140,23 @@ async def test_exhausted_retry_budget_sends_each_request_once(upstream_for):
             await upstream.request("GET", "/stock/A-1")
 
     assert len(transport.calls) == 3 + 5
+
+
+async def test_the_retry_budget_refills_on_the_upstreams_clock(upstream_for):
+    transport, clock = ScriptedTransport(503), ManualClock()
+    budget = RetryPolicy(
+        attempts=2, backoff_seconds=0, budget_ratio=0, min_retries_per_window=1, window_seconds=10
+    )
+    upstream = upstream_for(transport, clock=clock, retries=budget, breaker_fail_max=100)
+
+    calls = []
+    for advance in (0, 0, 10):  # the budget's one retry, none left, then a new window
+        clock.advance(advance)
+        with pytest.raises(UpstreamUnavailable):
+            await upstream.request("GET", "/stock/A-1")
+        calls.append(len(transport.calls) - sum(calls))
+
+    assert calls == [2, 1, 2]
 
 
 async def test_a_call_sends_its_body_query_and_headers_and_answers_a_readable_body(upstream_for):

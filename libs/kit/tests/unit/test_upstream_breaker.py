@@ -271,3 +271,35 @@ async def test_an_upstream_that_never_answers_opens_the_breaker_and_a_failed_tri
         await upstream.request("GET", "/stock/A-1")
     assert raised.value.retry_after_seconds == BREAKER.breaker_reset_seconds
     assert inventory.calls == BREAKER.breaker_fail_max + 1
+
+
+async def test_a_late_answer_to_a_call_sent_before_the_breaker_opened_does_not_close_it(
+    registry, clock
+):
+    """Only the trial call's outcome closes an open breaker, not an older call's."""
+    slow_arrived, slow_released = asyncio.Event(), asyncio.Event()
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/slow":
+            slow_arrived.set()
+            await slow_released.wait()
+            return httpx.Response(200)
+        return httpx.Response(503)
+
+    transport = httpx.MockTransport(answer)
+    upstream = Upstream(
+        "inventory", "http://x", BREAKER, registry=registry, transport=transport, clock=clock
+    )
+    try:
+        late = asyncio.create_task(upstream.request("GET", "/slow"))
+        await slow_arrived.wait()
+        await open_breaker(upstream)
+
+        slow_released.set()
+
+        assert (await late).status_code == 200
+        assert breaker_open(registry) == 1
+        with pytest.raises(UpstreamUnavailable, match="circuit open"):
+            await upstream.request("GET", "/stock/A-1")
+    finally:
+        await upstream.aclose()
