@@ -123,6 +123,39 @@ async def test_a_claim_takes_each_key_from_its_oldest_unpublished_row_in_order(d
     ]  # fmt: skip
 
 
+async def set_on_first_row(database: Database, key: str, column: str) -> None:
+    """Sets `column` of `key`'s first row to now (set aside, or failing since now)."""
+    first = select(func.min(OUTBOX_TABLE.c.seq)).where(OUTBOX_TABLE.c.key == key)
+    async with database.transaction() as session:
+        await session.execute(
+            update(OUTBOX_TABLE)
+            .where(OUTBOX_TABLE.c.seq == first.scalar_subquery())
+            .values({column: func.now()})
+        )
+
+
+async def claimed(database: Database, batch_size: int) -> list[tuple[str, int]]:
+    """(key, n) of each message a claim takes; released again when it returns."""
+    async with database.transaction() as session:
+        batch = await claim_batch(session, batch_size=batch_size)
+    return [(m.key, Envelope.from_bytes(m.value).payload["n"]) for m in batch]
+
+
+async def test_a_row_set_aside_is_no_heads_and_its_keys_later_rows_go_on_without_it(database):
+    await write_interleaved(database, "ab", rounds=2)
+    await set_on_first_row(database, "a", "set_aside_at")
+
+    assert await claimed(database, batch_size=10) == [("b", 0), ("a", 1), ("b", 1)]
+
+
+async def test_a_key_whose_head_is_failing_goes_after_the_others(database):
+    await write_interleaved(database, "ab", rounds=1)
+    await set_on_first_row(database, "a", "failing_since")
+
+    assert await claimed(database, batch_size=1) == [("b", 0)]
+    assert await claimed(database, batch_size=10) == [("b", 0), ("a", 0)]
+
+
 async def test_a_key_whose_oldest_row_another_claim_holds_is_skipped_whole(database):
     await write_interleaved(database, "abc", rounds=3)
     async with database.transaction() as first, database.transaction() as second:
