@@ -112,6 +112,19 @@ async def test_a_claimed_message_is_its_row_as_written_with_the_writers_trace_co
     )
     assert Envelope.from_bytes(claimed.value) == written
     assert claimed.headers == [("traceparent", traceparent.encode())]
+    assert claimed.malformed is None
+
+
+async def test_a_row_whose_trace_context_is_not_text_headers_is_claimed_as_malformed(database):
+    async with database.transaction() as session:
+        await add_to_outbox(session, topic=TOPIC, key="order-1", envelope=noted("order-1", 0))
+        await session.execute(update(OUTBOX_TABLE).values(trace_context={"traceparent": 7}))
+
+    async with database.transaction() as session:
+        [claimed] = await claim_batch(session, batch_size=5)
+
+    assert claimed.headers == []
+    assert claimed.malformed == "trace_context is not text headers: {'traceparent': 7}"
 
 
 async def test_a_claim_takes_each_key_from_its_oldest_unpublished_row_in_order(database):
