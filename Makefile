@@ -236,7 +236,7 @@ mutation: install ## Mutation score per module (mutmut; docs/testing.md): make m
 	@cd libs/kit && $(MUTATION_SCORE) $(or $(module),$(MUTATION_MODULES))
 
 .PHONY: mutation-sql
-mutation-sql: install ## The same for the relay's claim and the inbox, on PostgreSQL (~15 min; then make down)
+mutation-sql: install ## The same for the relay's claim and the inbox, on PostgreSQL (~40 min; then make down)
 	cd libs/kit && mkdir -p mutants && for module in $(or $(module),$(MUTATION_SQL_MODULES)); do \
 	  echo "mutating shopflow_kit.$$module (progress: libs/kit/mutants/$$module.log)"; \
 	  PYTEST_ADDOPTS="--deselect tests/unit --deselect tests/integration/test_upstream.py" SHOPFLOW_KEEP_STACK=1 \
