@@ -28,6 +28,7 @@ class StandInGateway:
         self.attempts: dict[str, list[float]] = {}  # key → when each attempt arrived
         self.orders: dict[str, dict] = {}  # key → the order it placed
         self.cancels: list[str] = []
+        self.logins: list[str] = []  # the user of every POST /auth/token
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -40,6 +41,7 @@ class StandInGateway:
 
     async def token(self, request: web.Request) -> web.Response:
         user = (await request.json())["username"]
+        self.logins.append(user)
         return web.json_response({"access_token": user, "token_type": "bearer"})
 
     async def product(self, request: web.Request) -> web.Response:
@@ -167,6 +169,17 @@ async def test_a_client_left_not_knowing_comes_back_with_its_key(serve):
         assert order.accepted_late
         assert order.order_id == gateway.orders[order.key]["id"]
         assert order.outcome is not None
+
+
+async def test_clients_coming_back_together_log_in_once_each(serve):
+    """The gateway counts every login attempt before it checks it: ten clients of one
+    customer coming back at once must not be ten logins (the customer would be locked out)."""
+    gateway = StandInGateway(script=[503, 503, 503, 503, "accept"])
+
+    record = await run_load(plan(await serve(gateway), rate=10, users=("alice",)))
+
+    assert all(order.accepted_late for order in record.orders)
+    assert gateway.logins == ["alice", "alice"]  # the run's client, then the settling one
 
 
 async def test_a_client_told_no_does_not_come_back(serve):

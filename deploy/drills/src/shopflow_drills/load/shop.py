@@ -71,6 +71,10 @@ class ShopClient:
         self.passwords = passwords
         self.retry = retry
         self._tokens: dict[str, str] = {}
+        # One login per user at a time: the gateway counts every attempt against the
+        # username before checking it (login_throttle.py), so a burst of concurrent
+        # logins for one customer (clients coming back together) would lock it out.
+        self._logins: dict[str, asyncio.Lock] = {}
 
     async def login(self, user: str) -> None:
         body = {"username": user, "password": self.passwords[user]}
@@ -134,10 +138,13 @@ class ShopClient:
         """One request as `user`; a 401 renews the token and asks once more."""
         for renewed in (False, True):
             if user not in self._tokens or renewed:
-                try:
-                    await self.login(user)
-                except (aiohttp.ClientError, TimeoutError) as error:
-                    return Answer(None, error=_describe(error))
+                stale = self._tokens.get(user) if renewed else None
+                async with self._logins.setdefault(user, asyncio.Lock()):
+                    if self._tokens.get(user) == stale:  # nobody logged in meanwhile
+                        try:
+                            await self.login(user)
+                        except (aiohttp.ClientError, TimeoutError) as error:
+                            return Answer(None, error=_describe(error))
             auth = {"Authorization": f"Bearer {self._tokens[user]}", **(headers or {})}
             answer = await self._request(method, path, body, auth)
             if answer.status != 401:
