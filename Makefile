@@ -123,7 +123,7 @@ tools: install ## Build every Go-built tool now (otherwise each is built on its 
 # overlays=observability adds the collector, Jaeger and Prometheus (comma-separate both).
 DOCKER := SHOPFLOW_IMAGES=$(or $(images),$(SHOPFLOW_IMAGES),official) SHOPFLOW_COMPOSE_OVERLAYS=$(or $(overlays),$(SHOPFLOW_COMPOSE_OVERLAYS)) $(UV) run --frozen shopflow-docker
 DOCKERFILES := deploy/docker/Dockerfile $(wildcard deploy/docker/offline/*/Dockerfile)
-SHELL_SCRIPTS := .ci/run deploy/docker/shopflow-service $(filter-out %/Dockerfile %.md,$(wildcard deploy/docker/offline/*/*))
+SHELL_SCRIPTS := .ci/run deploy/docker/shopflow-service deploy/kubernetes/cluster.sh $(filter-out %/Dockerfile %.md,$(wildcard deploy/docker/offline/*/*))
 
 .PHONY: docker-engine
 docker-engine: install ## (root, Debian) Install and start a Docker engine and the compose plugin if none answers

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # ShopFlow on a laptop cluster: `cluster.sh kind|minikube up|down|demo`, run by
 # `make kind-up`, `make minikube-up`, `make k8s-demo`, ... Needs docker, kubectl and
-# kind or minikube on PATH; helm comes from the project's tools (HELM=...).
+# kind or minikube on PATH; helm comes from the project's tools (HELM=...), the image
+# builder from the project's environment (SHOPFLOW_DOCKER=..., next to PYTHON=...).
 set -euo pipefail
 
 CLUSTER=${1:?usage: cluster.sh kind|minikube up|down|demo}
 ACTION=${2:?usage: cluster.sh kind|minikube up|down|demo}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 HELM=${HELM:-helm}
+SHOPFLOW_DOCKER=${SHOPFLOW_DOCKER:-$(dirname "${PYTHON:-python3}")/shopflow-docker}
 NAMESPACE=${NAMESPACE:-shopflow}
 RELEASE=${RELEASE:-shopflow}
 IMAGE_TAG=${IMAGE_TAG:-0.1.0}
 UNITS="order inventory payment notification payment-provider gateway"
 INGRESS_NGINX_REPO=https://kubernetes.github.io/ingress-nginx
-# shellcheck source=../minikube/profile.env
+# shellcheck source=../minikube/profile.env disable=SC1091  # plain NAME=value lines
 source "$ROOT/deploy/minikube/profile.env"
 
 need() {
@@ -27,20 +29,9 @@ kube() {
 }
 
 build_images() {
-    # The compose stack's Dockerfile: its unit, settings prefix and port, as in stack.toml.
-    local unit prefix port
-    while read -r unit prefix port; do
-        docker build -q -f "$ROOT/deploy/docker/Dockerfile" --build-arg "SERVICE=$unit" \
-            --build-arg "ENV_PREFIX=$prefix" --build-arg "PORT=$port" \
-            -t "shopflow/$unit:$IMAGE_TAG" "$ROOT"
-    done <<'UNITS'
-order ORDER_ 8001
-inventory INVENTORY_ 8002
-payment PAYMENT_ 8003
-notification NOTIFICATION_ 8004
-payment-provider PAYMENT_PROVIDER_ 8010
-gateway GATEWAY_ 8080
-UNITS
+    # The compose setup's images, built by the same builder (`make images`: only what
+    # changed, the CA bundle secret behind a TLS-inspecting proxy), also tagged $IMAGE_TAG.
+    "$SHOPFLOW_DOCKER" images --also-tag "$IMAGE_TAG"
 }
 
 load_images() {

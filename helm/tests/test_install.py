@@ -154,6 +154,22 @@ def test_install_upgrade_test_and_uninstall_on_a_real_api_server(charts, control
     print(f"\ninstall, upgrade, test and uninstall took {time.monotonic() - started:.1f}s")
 
 
+def test_the_minikube_values_install_on_a_real_api_server_too(charts, control_plane):
+    """What `make minikube-up` installs: the same chart, autoscalers on."""
+    plane = control_plane
+    namespace = restricted_namespace(plane, "shopflow-minikube")
+
+    helm(plane, "install", "shopflow", *install_args(namespace, "values-minikube.yaml"))
+
+    installed = manifest(plane, "shopflow", namespace)
+    for obj in installed:
+        assert plane.get(object_path(obj, namespace))["metadata"]["uid"]
+    assert any(obj["kind"] == "HorizontalPodAutoscaler" for obj in installed)
+    for deployment in items(plane, f"/apis/apps/v1/namespaces/{namespace}/deployments"):
+        assert _available(deployment), deployment["metadata"]["name"]
+    helm(plane, "uninstall", "shopflow", "-n", namespace, "--wait")
+
+
 def test_the_namespace_refuses_a_pod_that_breaks_the_restricted_standard(control_plane):
     namespace = restricted_namespace(control_plane, "refuses-root")
     root_pod = {

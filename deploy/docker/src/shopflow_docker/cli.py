@@ -38,7 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     engine.add_argument(
         "--if-possible", action="store_true", help="where none can be had, say so and exit 0"
     )
-    commands.add_parser("images", help="build ShopFlow's images (only what changed), tag :dev")
+    images = commands.add_parser(
+        "images", help="build ShopFlow's images (only what changed), tag :dev"
+    )
+    images.add_argument(
+        "--also-tag", default="dev", help="the tag given to the six images besides their key's"
+    )
     commands.add_parser("images-offline", help="build the stand-ins for the official images")
     up = commands.add_parser("up", help="build what changed, start the stack, wait until healthy")
     up.add_argument("--timeout", type=float, default=600)
@@ -78,8 +83,9 @@ def _run(args: argparse.Namespace) -> int:
     if images == "offline" and args.command in ("images", "up"):
         build_offline_images(engine, stack_config, stack.image_variables())
     if args.command == "images":
-        built = build_images(engine, stack_config, python_image(images), also_tag="dev")
-        print(f"images shopflow/<unit>:{built.tag} (and :dev) ready in {built.seconds:.0f}s")
+        tag = args.also_tag
+        built = build_images(engine, stack_config, python_image(images), also_tag=tag)
+        print(f"images shopflow/<unit>:{built.tag} (and :{tag}) ready in {built.seconds:.0f}s")
         return 0
     if args.command == "up":
         built = build_images(engine, stack_config, python_image(images))
