@@ -5,6 +5,14 @@ What is traced: HTTP requests (FastAPI's own telemetry, health and metrics route
 out), calls made through the kit's HTTP clients, SQL statements, Redis commands, and each
 Kafka hop (the relay and consumer spans, see `messaging.tracing`).
 
+Inside a trace that is not recorded (nine requests in ten at the default ratio), the
+client libraries' spans are not made at all: a SQL statement, a Redis command or an HTTP
+call under an unrecorded parent would only ever be an unrecorded span too, and making it
+(its attributes, the statement's operation name, its ids, the sampler's say) is most of
+what tracing costs a request nobody will look at. The HTTP call still carries the trace
+on (`traceparent`, not sampled), so the services downstream make the same decision and
+their log lines keep the trace id.
+
 The switches are OpenTelemetry's own:
 - `OTEL_SDK_DISABLED=true`: no tracing at all (no spans, no trace ids in logs);
 - `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`: default `parentbased_traceidratio`
@@ -21,12 +29,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 from fastapi.telemetry import TelemetryConfig
-from opentelemetry import metrics, trace
+from opentelemetry import metrics, propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
 from opentelemetry.instrumentation.redis import RedisInstrumentor
@@ -84,7 +93,7 @@ def configure_tracing(service_name: str, version: str, environment: str) -> bool
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
-    RedisInstrumentor().instrument(tracer_provider=provider)
+    RedisInstrumentor().instrument(tracer_provider=RecordedTracesOnly(provider))
     logger.info(
         "tracing on: sampler %s, exporting to %s",
         provider.sampler.get_description(),
@@ -170,20 +179,97 @@ def tag_current_span(name: str, value: str | int) -> None:
     trace.get_current_span().set_attribute(name, value)
 
 
+def in_recorded_trace(context: Context | None = None) -> bool:
+    """True inside a sampled trace, whose spans are recorded (the parent-based samplers
+    record a span when its parent was)."""
+    return bool(trace.get_current_span(context).get_span_context().trace_flags.sampled)
+
+
+def in_unrecorded_trace(context: Context | None = None) -> bool:
+    """True inside a trace that is not sampled: a client span made here would be dropped
+    unseen. False inside a sampled trace, and outside any trace (where the sampler
+    decides, see `EntryPointRoots`)."""
+    span = trace.get_current_span(context).get_span_context()
+    return span.is_valid and not span.trace_flags.sampled
+
+
+class RecordedTracesOnly(trace.TracerProvider):
+    """`provider`'s tracers, except that inside an unrecorded trace a span is not made:
+    the current one is handed back (its context, not recording). For instrumentations
+    that have no cheaper switch (Redis)."""
+
+    def __init__(self, provider: trace.TracerProvider) -> None:
+        self._provider = provider
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> trace.Tracer:
+        return _RecordedTracesOnlyTracer(self._provider.get_tracer(*args, **kwargs))
+
+
+class _RecordedTracesOnlyTracer(trace.Tracer):
+    def __init__(self, tracer: trace.Tracer) -> None:
+        self._tracer = tracer
+
+    def start_span(
+        self, name: str, context: Context | None = None, *args: Any, **kwargs: Any
+    ) -> trace.Span:
+        if in_unrecorded_trace(context):
+            return trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
+        return self._tracer.start_span(name, context, *args, **kwargs)
+
+    @contextmanager
+    def start_as_current_span(  # type: ignore[override]
+        self, name: str, context: Context | None = None, *args: Any, **kwargs: Any
+    ) -> Iterator[trace.Span]:
+        if in_unrecorded_trace(context):
+            yield trace.NonRecordingSpan(trace.get_current_span(context).get_span_context())
+            return
+        with self._tracer.start_as_current_span(name, context, *args, **kwargs) as span:
+            yield span
+
+
+class _TracedTransport(httpx.AsyncBaseTransport):
+    """A client span per request inside a recorded trace; inside an unrecorded one the
+    current context is sent on as it is (the same trace, not sampled), with no span."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
+        self._plain = transport
+        self._traced = AsyncOpenTelemetryTransport(transport)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if in_unrecorded_trace():
+            propagate.inject(request.headers)
+            return await self._plain.handle_async_request(request)
+        return await self._traced.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._plain.aclose()
+
+
 def traced_transport(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
     """`transport` with a client span per request sent (each retry its own), carrying the
     trace on in `traceparent`. Whatever pool is underneath (httpx's, aiohttp's) is traced once."""
     if not tracing_enabled():
         return transport
-    return AsyncOpenTelemetryTransport(transport)
+    return _TracedTransport(transport)
+
+
+class _StatementTracer(EngineTracer):
+    """The SQLAlchemy instrumentation, skipped unless the statement runs inside a recorded
+    trace: it works out a statement's attributes and operation name before asking whether
+    anyone records it, and a statement alone (a background loop's) never starts a trace."""
+
+    def _before_cur_exec(self, conn: Any, cursor: Any, statement: str, *args: Any) -> Any:
+        if not in_recorded_trace():
+            return statement, args[0]
+        return super()._before_cur_exec(conn, cursor, statement, *args)  # type: ignore[no-untyped-call]
 
 
 def trace_database(engine: AsyncEngine) -> None:
-    """A span for every statement `engine` runs inside a trace."""
+    """A span for every statement `engine` runs inside a recorded trace."""
     if not tracing_enabled():
         return
     tracer = trace.get_tracer("shopflow_kit.db")
     usage = metrics.get_meter("shopflow_kit.db").create_up_down_counter(
         "db.client.connections.usage"
     )  # the instrumentation wants one; no meter provider is set, so it records nowhere
-    EngineTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]
+    _StatementTracer(tracer, engine.sync_engine, usage)  # type: ignore[no-untyped-call]

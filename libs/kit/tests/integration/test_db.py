@@ -6,6 +6,9 @@ import socket
 import asyncpg
 import pytest
 from fastapi import APIRouter
+from opentelemetry import trace
+from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+from opentelemetry.trace import SpanKind
 from sqlalchemy import String, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -21,6 +24,12 @@ from shopflow_kit import (
     service_metadata,
 )
 from shopflow_testing.servers import app_client
+from shopflow_testing.span_recorder import (
+    recorded_spans,
+    sampled_context,
+    traceparent,
+    unsampled_context,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -141,3 +150,38 @@ def closed_port_url():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"postgresql+asyncpg://nobody:nobody@127.0.0.1:{port}/nothing"
+
+
+async def test_statements_are_spans_of_a_recorded_trace(client):
+    spans = recorded_spans()
+
+    await client.post("/tickets/traced-1", headers={"traceparent": traceparent(sampled_context())})
+
+    [request] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    statements = [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
+    assert any(s.attributes.get("db.system") == "postgresql" for s in statements)
+    assert {s.context.trace_id for s in statements} == {request.context.trace_id}
+
+
+async def test_outside_a_recorded_trace_statements_are_not_looked_at(client, database, monkeypatch):
+    """Nine requests in ten at the default ratio, and every background query: their
+    statements cost the tracing nothing."""
+    looked_at: list[str] = []
+    instrumented = EngineTracer._before_cur_exec
+
+    def spy(self, conn, cursor, statement, *args):
+        looked_at.append(statement)
+        return instrumented(self, conn, cursor, statement, *args)
+
+    monkeypatch.setattr(EngineTracer, "_before_cur_exec", spy)
+    parent = unsampled_context()
+    unsampled = trace.get_current_span(parent).get_span_context()
+    unrecorded = f"00-{unsampled.trace_id:032x}-{unsampled.span_id:016x}-00"
+
+    await client.post("/tickets/untraced-1", headers={"traceparent": unrecorded})
+    await stored_codes(database)  # outside any trace, as a background loop's query
+    untraced = len(looked_at)
+    await client.post("/tickets/traced-2", headers={"traceparent": traceparent(sampled_context())})
+
+    assert untraced == 0
+    assert looked_at  # the spy does see the recorded request's statements

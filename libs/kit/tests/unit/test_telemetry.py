@@ -12,8 +12,12 @@ from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanKind
 
 from shopflow_kit import Upstream, create_app
-from shopflow_kit.telemetry import DEFAULT_SAMPLE_RATIO, sampler_from_environment
-from shopflow_testing.span_recorder import named, sampled_context, traceparent
+from shopflow_kit.telemetry import (
+    DEFAULT_SAMPLE_RATIO,
+    RecordedTracesOnly,
+    sampler_from_environment,
+)
+from shopflow_testing.span_recorder import named, sampled_context, traceparent, unsampled_context
 
 pytestmark = pytest.mark.unit
 
@@ -121,7 +125,8 @@ async def test_a_requests_log_line_carries_its_spans_trace_and_span_ids(
     assert line["span_id"] == f"{span.context.span_id:016x}"
 
 
-async def test_an_upstream_call_is_a_client_span_whose_context_the_upstream_receives(spans):
+async def traceparents_received(parent: context.Context) -> list[str]:
+    """The `traceparent` an upstream receives from a call made inside `parent`."""
     received: list[str] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -129,13 +134,50 @@ async def test_an_upstream_call_is_a_client_span_whose_context_the_upstream_rece
         return httpx.Response(200, json={})
 
     upstream = Upstream("stock", "http://stock.test", transport=httpx.MockTransport(answer))
-    token = context.attach(sampled_context())
+    token = context.attach(parent)
     try:
         await upstream.request("GET", "/levels")
     finally:
         context.detach(token)
         await upstream.aclose()
+    return received
+
+
+async def test_an_upstream_call_is_a_client_span_whose_context_the_upstream_receives(spans):
+    received = await traceparents_received(sampled_context())
 
     span = named(spans.get_finished_spans(), "GET")
     assert span.kind is SpanKind.CLIENT
     assert received == [f"00-{span.context.trace_id:032x}-{span.context.span_id:016x}-01"]
+
+
+async def test_inside_an_unrecorded_trace_a_call_makes_no_span_but_carries_the_trace_on(spans):
+    unrecorded = unsampled_context()
+
+    received = await traceparents_received(unrecorded)
+
+    parent = trace.get_current_span(unrecorded).get_span_context()
+    assert received == [f"00-{parent.trace_id:032x}-{parent.span_id:016x}-00"]
+    assert spans.get_finished_spans() == ()
+
+
+def test_a_client_librarys_span_is_made_inside_a_recorded_trace_only(spans):
+    tracer = RecordedTracesOnly(trace.get_tracer_provider()).get_tracer("redis-like")
+    unrecorded = unsampled_context()
+
+    token = context.attach(unrecorded)
+    try:
+        with tracer.start_as_current_span("GET", kind=SpanKind.CLIENT) as skipped:
+            pass
+    finally:
+        context.detach(token)
+    token = context.attach(sampled_context())
+    try:
+        with tracer.start_as_current_span("SET", kind=SpanKind.CLIENT) as made:
+            assert made.is_recording()
+    finally:
+        context.detach(token)
+
+    assert not skipped.is_recording()
+    assert skipped.get_span_context() == trace.get_current_span(unrecorded).get_span_context()
+    assert [span.name for span in spans.get_finished_spans()] == ["SET"]

@@ -35,11 +35,21 @@ def recorded_spans() -> InMemorySpanExporter:
 
 def sampled_context() -> Context:
     """A context whose (remote) parent is sampled: spans started in it are recorded."""
+    return _remote_parent(TraceFlags(TraceFlags.SAMPLED))
+
+
+def unsampled_context() -> Context:
+    """A context whose (remote) parent is not sampled: the nine requests in ten of the
+    default ratio. Spans started in it are not recorded."""
+    return _remote_parent(TraceFlags(TraceFlags.DEFAULT))
+
+
+def _remote_parent(flags: TraceFlags) -> Context:
     parent = SpanContext(
         trace_id=random.getrandbits(128),
         span_id=random.getrandbits(64),
         is_remote=True,
-        trace_flags=TraceFlags(TraceFlags.SAMPLED),
+        trace_flags=flags,
     )
     return trace.set_span_in_context(NonRecordingSpan(parent))
 
