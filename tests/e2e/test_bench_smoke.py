@@ -52,6 +52,9 @@ async def test_a_tiny_bench_run_has_every_figure(shop):
     number(figures["ceilings"], "kafka", "batched_produce_per_second")
     for mode in ("off", "default", "full"):
         number(figures["tracing"], "vs_off", mode)
+        number(figures["tracing"], "capacity_vs_off", "reads", mode)
+        number(figures["tracing"], "capacity_vs_off", "orders", mode)
+        assert figures["tracing"]["modes"][mode]["orders"] == 5
 
     text = markdown(figures)
     for heading in ("The saga, sustained", "CPU per order", "Highest rate", "One read"):

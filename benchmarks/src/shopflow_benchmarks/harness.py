@@ -51,6 +51,8 @@ class Sizes:
     tracing_seconds: float = 10.0
     tracing_connections: int = 16
     tracing_rounds: int = 2
+    tracing_order_rate: float = 5.0
+    tracing_order_seconds: float = 20.0
 
 
 SMOKE = Sizes(
@@ -71,6 +73,8 @@ SMOKE = Sizes(
     tracing_seconds=1,
     tracing_connections=2,
     tracing_rounds=1,
+    tracing_order_rate=5,
+    tracing_order_seconds=1,
 )
 """Every measurement, tiny: `make test` runs it to prove the report has every figure."""
 

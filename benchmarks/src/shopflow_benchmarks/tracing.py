@@ -1,13 +1,21 @@
-"""What tracing costs: one read with tracing off, sampled as in production, fully sampled.
+"""What tracing costs: off, sampled as in production, fully sampled, side by side.
 
-`GET /api/v1/products/{sku}` (never cached) goes gateway → inventory → PostgreSQL: with
-tracing on, a server span in each service, the gateway's client span and Redis span,
-the SQL spans. For each mode the stack's inventory is restarted and a gateway of the
-bench's own started with that mode's standard OTEL_* variables (spans exported to the
-stack's Jaeger), then wrk reads for `tracing_seconds`; modes are interleaved over
-`tracing_rounds` and the median kept. The figure that matters is the ratio to "off":
-the default sampling must keep ≥ 90 % of untraced throughput (ADR 0010). CPU per request
-is the two processes' CPU seconds over the requests answered.
+Each mode runs on the same stack within the same minutes: the stack's five services are
+restarted together with that mode's standard OTEL_* variables (spans exported to the
+stack's Jaeger) and a gateway of the bench's own started with them, then
+
+- **reads**: wrk reads `GET /api/v1/products/{sku}` (never cached: gateway → inventory →
+  PostgreSQL; a server span in each service, the gateway's client and Redis spans, the
+  SQL spans) for `tracing_seconds`;
+- **orders**: approved orders placed open-loop at `tracing_order_rate` for
+  `tracing_order_seconds`, counted until the shop is quiet (every span of every Kafka hop),
+  less the processes' idle CPU over as long.
+
+Modes are interleaved over `tracing_rounds` and the median kept. Throughput on a shared
+machine moves with its neighbours; the CPU seconds the shop's six processes spend per
+request and per order do not, so the verdict is read from CPU: "capacity vs off" is the
+untraced CPU over the mode's, the share of untraced throughput the same CPU would serve.
+The default sampling must keep ≥ 90 % of it (ADR 0010).
 """
 
 from __future__ import annotations
@@ -17,20 +25,26 @@ import os
 import statistics
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from shopflow_benchmarks.harness import Bench, load_gateway
-from shopflow_benchmarks.processes import sample
+from shopflow_benchmarks.harness import Bench, load_gateway, stack_pids
+from shopflow_benchmarks.processes import ProcessSample, sample
+from shopflow_benchmarks.saga import load_run
 from shopflow_benchmarks.wrk import wrk
+from shopflow_drills.audit.quiet import wait_for_quiet
 
 MODES: dict[str, dict[str, str]] = {
     "off": {"OTEL_SDK_DISABLED": "true"},
     "default": {"OTEL_TRACES_SAMPLER_ARG": "0.1"},  # the kit's default: one trace in ten
     "full": {"OTEL_TRACES_SAMPLER_ARG": "1.0"},
 }
-TRACED_SERVICE = "inventory"  # the stack's process the read reaches behind the gateway
+SERVICES = ("order", "inventory", "payment", "notification", "payment-provider")
+READ_SERVICES = ("gateway", "inventory")  # the processes a read reaches
+BACKEND = "jaeger"  # receives the spans: its CPU is the exporting's other half
+IDLE_SECONDS = 5.0  # the processes' idle CPU, measured before each mode's orders
 
 
 @contextmanager
@@ -57,39 +71,53 @@ async def tracing(bench: Bench) -> dict[str, Any]:
         for _ in range(sizes.tracing_rounds):
             for mode, variables in MODES.items():
                 with environment(variables):
-                    runs[mode].append(await _read(bench, sku))
+                    runs[mode].append(await _mode(bench, sku))
     finally:
-        await bench.stack.restart(TRACED_SERVICE)  # as the stack runs it
+        await bench.stack.restart_together(SERVICES)  # as the stack runs them
+        bench.pids.update(stack_pids(bench.stack))
     medians = {
         mode: {key: statistics.median(run[key] for run in found) for key in found[0]}
         for mode, found in runs.items()
     }
-    off = medians["off"]["requests_per_second"]
+    off = medians["off"]
     return {
         "sku": sku,
         "seconds": sizes.tracing_seconds,
         "connections": sizes.tracing_connections,
         "rounds": sizes.tracing_rounds,
+        "order_rate": sizes.tracing_order_rate,
+        "order_seconds": sizes.tracing_order_seconds,
         "modes": medians,
-        "vs_off": {mode: m["requests_per_second"] / off for mode, m in medians.items()},
+        "vs_off": {
+            mode: m["requests_per_second"] / off["requests_per_second"]
+            for mode, m in medians.items()
+        },
+        "capacity_vs_off": {
+            what: {mode: off[key] / m[key] for mode, m in medians.items()}
+            for what, key in (("reads", "cpu_ms_per_request"), ("orders", "cpu_ms_per_order"))
+        },
     }
 
 
-async def _read(bench: Bench, sku: str) -> dict[str, float]:
-    sizes = bench.sizes
-    await bench.stack.restart(TRACED_SERVICE)
+async def _mode(bench: Bench, sku: str) -> dict[str, float]:
+    """Both measurements under the environment in force (the mode's)."""
+    await bench.stack.restart_together(SERVICES)
     async with load_gateway(bench.stack, bench.log_dir) as (gateway_url, gateway_pid):
-        url = f"{gateway_url}/api/v1/products/{sku}"
-        measured = {
-            "gateway": gateway_pid,
-            TRACED_SERVICE: bench.stack.get(TRACED_SERVICE).pid() or 0,
-        }
-        await asyncio.to_thread(wrk, url, connections=sizes.tracing_connections, seconds=1)
-        before = sample(measured)
-        result = await asyncio.to_thread(
-            wrk, url, connections=sizes.tracing_connections, seconds=sizes.tracing_seconds
-        )
-        after = sample(measured)
+        pids = {**stack_pids(bench.stack), "gateway": gateway_pid}
+        read = await _read(bench, f"{gateway_url}/api/v1/products/{sku}", pids)
+        orders = await _orders(replace(bench, gateway_url=gateway_url, pids=pids))
+    return {**read, **orders}
+
+
+async def _read(bench: Bench, url: str, pids: Mapping[str, int]) -> dict[str, float]:
+    sizes = bench.sizes
+    measured = {name: pids[name] for name in READ_SERVICES}
+    await asyncio.to_thread(wrk, url, connections=sizes.tracing_connections, seconds=1)
+    before = sample(measured)
+    result = await asyncio.to_thread(
+        wrk, url, connections=sizes.tracing_connections, seconds=sizes.tracing_seconds
+    )
+    after = sample(measured)
     if result.errors:
         raise RuntimeError(f"{result.errors} failed reads of {url}: not a figure")
     cpu = sum(after[name].cpu_seconds - before[name].cpu_seconds for name in measured)
@@ -98,3 +126,33 @@ async def _read(bench: Bench, sku: str) -> dict[str, float]:
         "p99_ms": result.p99_ms,
         "cpu_ms_per_request": 1000 * cpu / max(result.requests, 1),
     }
+
+
+async def _orders(bench: Bench) -> dict[str, float]:
+    """CPU per order: what the processes spent from the first order until the shop was
+    quiet again, less what they spend idle (relays and consumers polling, measured just
+    before) over as long, so a slower drain on a busy machine does not count as cost."""
+    sizes = bench.sizes
+    wanted = ("gateway", *SERVICES, BACKEND)
+    measured = {name: pid for name, pid in bench.pids.items() if name in wanted}
+    await wait_for_quiet(bench.deployment, sizes.quiet_timeout)
+    before = sample(measured)
+    await asyncio.sleep(IDLE_SECONDS)
+    idle = _spent(before, sample(measured))
+    run = await load_run(bench, sizes.tracing_order_rate, sizes.tracing_order_seconds)
+    orders = run.summary.accepted or 1
+
+    def busy(name: str) -> float:
+        return run.cpu_seconds[name] - idle[name] * run.window_seconds / IDLE_SECONDS
+
+    return {
+        "orders": run.summary.accepted,
+        "cpu_ms_per_order": 1000 * sum(busy(name) for name in ("gateway", *SERVICES)) / orders,
+        "backend_cpu_ms_per_order": 1000 * busy(BACKEND) / orders if BACKEND in idle else 0.0,
+    }
+
+
+def _spent(
+    before: Mapping[str, ProcessSample], after: Mapping[str, ProcessSample]
+) -> dict[str, float]:
+    return {name: after[name].cpu_seconds - before[name].cpu_seconds for name in before}

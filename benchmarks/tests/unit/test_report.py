@@ -101,11 +101,28 @@ RUN = {
         "seconds": 10,
         "connections": 16,
         "rounds": 2,
+        "order_rate": 5.0,
+        "order_seconds": 20.0,
         "modes": {
-            mode: {"requests_per_second": rate, "p99_ms": 9.0, "cpu_ms_per_request": 1.5}
-            for mode, rate in (("off", 200.0), ("default", 190.0), ("full", 150.0))
+            mode: {
+                "requests_per_second": rate,
+                "p99_ms": 9.0,
+                "cpu_ms_per_request": 1.5,
+                "orders": 100,
+                "cpu_ms_per_order": per_order,
+                "backend_cpu_ms_per_order": 1.0,
+            }
+            for mode, rate, per_order in (
+                ("off", 200.0, 40.0),
+                ("default", 190.0, 42.0),
+                ("full", 150.0, 50.0),
+            )
         },
         "vs_off": {"off": 1.0, "default": 0.95, "full": 0.75},
+        "capacity_vs_off": {
+            "reads": {"off": 1.0, "default": 0.96, "full": 0.8},
+            "orders": {"off": 1.0, "default": 0.952, "full": 0.8},
+        },
     },
     "notes": ["a note"],
 }
@@ -125,7 +142,7 @@ def test_every_section_is_rendered():
         "- a note",
     ):
         assert heading in text
-    assert "| default (10 %) | 190 | 0.95 | 9.0 | 1.50 |" in text
+    assert "| default (10 %) | 190 | 0.95 | 9.0 | 1.50 | 0.96 | 42.0 | 0.95 |" in text
     assert "order service clock) | 100 / 200 / 300 / 400 |" in text
     assert "| outcomes of the accepted orders | CONFIRMED 600 |" in text
     assert "retries included) | 503: 2 |" in text

@@ -182,14 +182,21 @@ class Stack:
     async def restart(self, name: str, env: Mapping[str, str] | None = None) -> None:
         """Stop and start one process; an app gets `env` on top of its own for this start
         (`up` later restarts it as configured)."""
-        await asyncio.to_thread(self.down, [name])
-        process = self.get(name)
+        await self.restart_together([name], env)
+
+    async def restart_together(
+        self, names: Sequence[str], env: Mapping[str, str] | None = None
+    ) -> None:
+        """`restart` for several processes, their starts overlapping."""
+        await asyncio.to_thread(self.down, names)
+        processes = [self.get(name) for name in names]
         with self._lock():
-            if isinstance(process, AppProcess):
-                process.extra_env = dict(env or {})
-            elif env:
-                raise StackError(f"{name} is not an app: its environment is its own")
-            await self._start([process])
+            for process in processes:
+                if isinstance(process, AppProcess):
+                    process.extra_env = dict(env or {})
+                elif env:
+                    raise StackError(f"{process.name} is not an app: its environment is its own")
+            await self._start(processes)
 
     async def status(self) -> list[StatusRow]:
         shown = [p for p in self._known() if p in self.processes or p.pid() is not None]
