@@ -6,10 +6,11 @@ counted as handled and its reply commit together. A resent command (a new messag
 passes the inbox, and the operation, once per order, answers from the recorded payment.
 
 When the provider cannot answer (its breaker is open, or the call's retries ran out), the
-handler raises `TransientError` with nothing recorded: the consumer tries the command
-again after a backoff, a bounded number of times, then dead-letters it, and the saga's
-deadline resends it later. The order id is the charge's idempotency key, so no attempt
-can charge twice.
+handler raises `DependencyOutageError` with nothing recorded: the consumer tries the
+command again after a jittered backoff for as long as the outage lasts, never
+dead-letters it (a provider outage is not the command's fault), and the saga's deadline
+decides whether the order still waits. The order id is the charge's idempotency key, so
+no attempt can charge twice.
 """
 
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from shopflow_contracts.payment import (
 )
 from shopflow_contracts.topics import Topics
 from shopflow_kit.messaging import Envelope, MessageHandlers
-from shopflow_kit.messaging.consumer_retry import TransientError
+from shopflow_kit.messaging.consumer_retry import DependencyOutageError
 from shopflow_kit.messaging.wiring import reply
 from shopflow_kit.upstream import UpstreamUnavailable
 from shopflow_payment.models import Payment, PaymentStatus
@@ -94,8 +95,8 @@ def refund_event(payment: Payment) -> PaymentRefunded:
 
 @contextmanager
 def _retried_while_unavailable() -> Iterator[None]:
-    """The provider gave no answer: a failure the consumer retries, not one it dead-letters."""
+    """The provider gave no answer: the consumer waits it out, never dead-letters."""
     try:
         yield
     except UpstreamUnavailable as unavailable:
-        raise TransientError(str(unavailable)) from unavailable
+        raise DependencyOutageError(str(unavailable)) from unavailable

@@ -5,6 +5,8 @@ import asyncio
 import pytest
 
 from shopflow_contracts.payment import ChargePayment, PaymentCharged
+from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
+from shopflow_kit.messaging.dead_letters import read_dead_letters
 from shopflow_kit.upstream import UpstreamPolicy, UpstreamUnavailable
 from shopflow_payment.models import PaymentStatus
 from shopflow_testing.callers import signed_in
@@ -105,6 +107,34 @@ async def test_a_charge_command_is_retried_through_an_outage_and_charged_once(
     assert isinstance(charged, PaymentCharged)
     assert (charged.amount, charged.currency) == (900, "EUR")
     assert len(await simulator.charges(order_id)) == 1
+
+
+async def test_an_outage_outlasting_the_retry_bound_is_waited_out_not_dead_lettered(
+    app, saga, simulator, infra, bus_topics, order_id
+):
+    await simulator.set_faults(outage=True)
+    await saga.send(
+        ChargePayment(order_id=order_id, amount=700, currency="EUR", payment_method="tok_visa")
+    )
+    bound = ConsumerRetryPolicy().attempts  # where a bounded TransientError dead-letters
+    await retries_counted(app, bus_topics.payment_commands, bound + 1)
+
+    await simulator.set_faults()
+
+    [charged] = await saga.replies(order_id)
+    assert isinstance(charged, PaymentCharged)
+    assert len(await simulator.charges(order_id)) == 1
+    commands = bus_topics.payment_commands
+    assert await read_dead_letters(infra.kafka_bootstrap_servers, commands) == []
+
+
+async def retries_counted(app, topic: str, at_least: int) -> None:
+    """Until the consumer has tried a ChargePayment again `at_least` times."""
+    labels = {"topic": topic, "type": ChargePayment.TYPE}
+    registry = app.state.metrics.registry
+    async with asyncio.timeout(60):  # full-jitter backoff capped at 5 s a retry
+        while (registry.get_sample_value("message_retries_total", labels) or 0) < at_least:  # noqa: ASYNC110 - no event to await
+            await asyncio.sleep(0.1)
 
 
 async def test_the_service_stays_ready_while_the_provider_is_down(simulator, client):

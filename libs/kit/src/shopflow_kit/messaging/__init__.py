@@ -4,7 +4,11 @@ A service joins the bus with `wiring.messaging_jobs(...)`; see docs/messaging.md
 """
 
 from shopflow_kit.messaging.consumer import MessageConsumer
-from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy, TransientError
+from shopflow_kit.messaging.consumer_retry import (
+    ConsumerRetryPolicy,
+    DependencyOutageError,
+    TransientError,
+)
 from shopflow_kit.messaging.envelope import (
     Envelope,
     MalformedMessageError,
@@ -22,6 +26,7 @@ __all__ = [
     "INBOX",
     "OUTBOX",
     "ConsumerRetryPolicy",
+    "DependencyOutageError",
     "Envelope",
     "Handler",
     "MalformedMessageError",

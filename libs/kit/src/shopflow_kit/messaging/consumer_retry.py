@@ -3,9 +3,11 @@
 Only failures that may pass are retried: a handler's `TransientError`, a database
 connection that dropped, a deadlock or serialization failure. Anything else (a bug, a
 message the handler rejects) fails the same way every time, so it is dead-lettered at
-once. A service's own database being away is not the message's fault: those failures
-are retried for as long as the outage lasts (the partition waits), never dead-lettered,
-so a database restart in a chaos drill loses nothing. Retries wait a random time below
+once. A dependency being away is not the message's fault: the service's own database,
+or a third party a handler raises `DependencyOutageError` for (the payment provider), is
+waited for as long as the outage lasts (the partition waits: every message in it needs
+that dependency too), never dead-lettered, so an outage in a chaos drill loses nothing
+and leaves no dead letter for an operator to sort out. Retries wait a random time below
 a capped exponential ceiling ("full jitter"), so consumers that failed together do not
 retry together.
 """
@@ -21,7 +23,13 @@ from shopflow_kit.dependencies import DATABASE, unavailable_dependency
 
 
 class TransientError(Exception):
-    """Raised by a handler when trying again shortly may succeed (a dependency briefly away)."""
+    """Raised by a handler when trying again shortly may succeed; tried a bounded number of
+    times, then dead-lettered."""
+
+
+class DependencyOutageError(TransientError):
+    """Raised by a handler when something it cannot work without is away (a third party's
+    breaker is open): waited out like the service's own database, never dead-lettered."""
 
 
 # SQLSTATEs that a retry can clear: serialization failure, deadlock, too many connections,
@@ -30,9 +38,13 @@ _TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "53300", "57P01", "57P02", "
 
 
 def is_outage(error: BaseException) -> bool:
-    """Whether `error` says the service's database cannot be reached right now; in a
-    handler any OSError is taken for that (handlers reach nothing else over a socket)."""
-    return isinstance(error, OSError) or unavailable_dependency(error) == DATABASE
+    """Whether `error` says a dependency cannot be reached right now: a handler's
+    `DependencyOutageError`, or the service's database (in a handler any OSError is taken for
+    that: handlers reach nothing else over a socket but through an `Upstream`)."""
+    return (
+        isinstance(error, DependencyOutageError | OSError)
+        or unavailable_dependency(error) == DATABASE
+    )
 
 
 def is_transient(error: BaseException) -> bool:

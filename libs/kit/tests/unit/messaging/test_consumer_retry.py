@@ -4,7 +4,12 @@ import pytest
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy, TransientError, is_transient
+from shopflow_kit.messaging.consumer_retry import (
+    ConsumerRetryPolicy,
+    DependencyOutageError,
+    TransientError,
+    is_transient,
+)
 from shopflow_kit.messaging.envelope import MalformedMessageError
 
 pytestmark = pytest.mark.unit
@@ -129,9 +134,15 @@ def test_the_default_policy_gives_up_after_at_most_seven_and_a_half_seconds_of_w
 
 
 @pytest.mark.parametrize(
-    "outage", [ConnectionRefusedError(), PoolTimeoutError("pool exhausted"), OSError("reset")]
+    "outage",
+    [
+        ConnectionRefusedError(),
+        PoolTimeoutError("pool exhausted"),
+        OSError("reset"),
+        DependencyOutageError("payment-provider is unavailable: circuit open"),
+    ],
 )
-def test_the_database_being_away_is_waited_out_never_dead_lettered(outage):
+def test_a_dependency_being_away_is_waited_out_never_dead_lettered(outage):
     policy = ConsumerRetryPolicy(attempts=3)
 
     assert all(policy.retry_delay(outage, failed) is not None for failed in range(1, 1000))
