@@ -28,17 +28,24 @@ CreateTopic = Callable[..., Coroutine[Any, Any, str]]
 @pytest.fixture
 async def kafka_topic(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[CreateTopic]:
     """A factory: `await kafka_topic(partitions=3)` creates a topic no other test uses
-    (`name=` one the test named itself, e.g. a topic its rows waited for)."""
+    (`name=` one the test named itself, e.g. a topic its rows waited for; `configs=` topic
+    settings such as `{"max.message.bytes": "3000"}`)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
     await admin.start()
     created: list[str] = []
 
     async def create(
-        partitions: int = 1, *, dead_letters: bool = False, name: str | None = None
+        partitions: int = 1,
+        *,
+        dead_letters: bool = False,
+        name: str | None = None,
+        configs: dict[str, str] | None = None,
     ) -> str:
         name = name or unique_name(request, "test.").replace("_", "-")
         names = [name, dead_letter_topic(name)] if dead_letters else [name]
-        await admin.create_topics([NewTopic(topic, partitions, 1) for topic in names])
+        await admin.create_topics(
+            [NewTopic(topic, partitions, 1, topic_configs=configs or {}) for topic in names]
+        )
         created.extend(names)
         return name
 

@@ -48,6 +48,9 @@ class KafkaPublisher:
         self._ack_timeout = ack_timeout
         self._producer: AIOKafkaProducer | None = None
         self._unsettled: list[asyncio.Future[Any]] = []
+        # Kafka refused a produce batch of several messages: send the next one a message at
+        # a time, each alone in its produce batch, so a refusal names its one row.
+        self._one_at_a_time = False
 
     async def ready(self) -> None:
         """Make sure a producer is up, and that no send of a failed batch is still pending.
@@ -122,6 +125,11 @@ class KafkaPublisher:
                             failure = Failure(message, _described(too_large), permanent=True)
                         else:
                             sends.append((message, send))
+                            if not self._one_at_a_time:
+                                continue
+                            await asyncio.wait([send])
+                            if isinstance(send.exception(), REFUSED_FOR_GOOD):
+                                break  # its row is set aside; the rest go with a fresh producer
                             continue
                     failures.append(failure)
                     if not failure.permanent:
@@ -129,8 +137,12 @@ class KafkaPublisher:
                 # wait(), not gather(): a timeout must not cancel sends the producer keeps retrying.
                 if sends:
                     await asyncio.wait([send for _, send in sends])
+            isolated, self._one_at_a_time = self._one_at_a_time, False
             for message, send in sends:
                 refusal = send.exception()
+                if isinstance(refusal, REFUSED_FOR_GOOD) and not isolated:
+                    self._one_at_a_time = True  # which of the produce batch's rows? Ask again.
+                    raise refusal
                 if isinstance(refusal, REFUSED_FOR_GOOD):
                     failures.append(Failure(message, _described(refusal), permanent=True))
                     self._unsettled.append(send)  # a refused batch: the next one starts afresh

@@ -133,6 +133,29 @@ async def test_a_row_over_the_brokers_limit_is_set_aside_and_the_rows_behind_it_
     assert BROKEN_KEY in logged
 
 
+async def test_a_row_the_broker_refuses_is_set_aside_alone_not_the_rows_batched_with_it(
+    infra, kafka_topic, database
+):
+    """The topic's own limit, below the producer's: Kafka refuses the whole produce batch
+    the row went in, with the small rows around it; only the row is set aside."""
+    topic = await kafka_topic(configs={"max.message.bytes": "3000"})
+    before = await write(database, topic, 1)
+    envelope = Envelope.wrap(OrderNoted(n=2, filler=(0,) * 2000), correlation_id=BROKEN_KEY)
+    async with database.transaction() as session:
+        await add_to_outbox(session, topic=topic, key=BROKEN_KEY, envelope=envelope)
+    after = await write(database, topic, 3)
+    relay = OutboxRelay(database, infra.kafka_bootstrap_servers, poll_interval=0.1)
+
+    async with running(relay):
+        await eventually(lambda: published(database, before + after))
+        await eventually(lambda: set_aside(database, envelope.message_id))
+
+    assert "MessageSizeTooLargeError" in (await row_state(database, envelope.message_id)).last_error
+    assert sample(relay, "outbox_set_aside_total", reason="permanent") == 1
+    records = await records_of(infra.kafka_bootstrap_servers, topic)
+    assert {message_id for *_, message_id in records} == set(before + after)
+
+
 async def test_a_row_whose_headers_are_not_text_is_set_aside_and_the_rows_behind_it_published(
     infra, kafka_topic, database
 ):
