@@ -23,8 +23,8 @@ from shopflow_stack.toxiproxy import ToxiproxyServer
 # What the stack writes in its state folder; `clean` deletes these and nothing else, so
 # that SHOPFLOW_STATE_DIR pointing at a shared folder never loses anything of anyone's.
 STATE_ENTRIES = (
-    "postgres", "kafka", "redis", "toxiproxy", "prometheus", "logs", "run", "stack.lock",
-    Layout.FILE,
+    "postgres", "kafka", "redis", "toxiproxy", "prometheus", "logs", "run", "chaos",
+    "stack.lock", Layout.FILE,
 )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ Every drill by default, or `--drill kill-kafka,poison`; `--list` names them all.
 local stack by default (`make up`; drills start what they need), or `--driver compose`
 (the compose stack with `overlays=expose`) or `--driver kubernetes` (a kind or minikube
 cluster, port-forwarded: docs/chaos.md). Reports, and each drill's load record, are
-written under .shopflow/chaos/<time>/. Exit status: 0 every drill passed, 1 some
+written under the stack's state folder, chaos/<time>/. Exit status: 0 every drill passed, 1 some
 failed, 2 none could run.
 """
 
@@ -23,6 +23,7 @@ from shopflow_drills.chaos.catalogue import Drill, catalogue
 from shopflow_drills.chaos.driver import Driver, UnsupportedError
 from shopflow_drills.chaos.report import DrillReport
 from shopflow_drills.chaos.runner import Timing, run_drill
+from shopflow_stack.config import load
 
 
 def make_driver(name: str) -> Driver:
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=defaults.duration, help="of arrivals")
     parser.add_argument("--fault-at", type=float, default=defaults.fault_at)
     parser.add_argument("--hold", type=float, help="seconds the fault lasts (default: the drill's)")
-    parser.add_argument("--out", type=Path, help="default .shopflow/chaos/<time>")
+    parser.add_argument("--out", type=Path, help="default <the stack's state>/chaos/<time>")
     args = parser.parse_args(argv)
     if args.list:
         for drill in drills.values():
@@ -62,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # a broker down is the point
     timing = Timing(args.rate, args.duration, args.fault_at, args.hold)
-    out = args.out or Path(".shopflow/chaos") / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
+    # In the stack's state folder (wherever SHOPFLOW_STATE_DIR puts it): `make clean` goes
+    # with the databases they describe.
+    out = args.out or load().state_dir / "chaos" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
     out.mkdir(parents=True, exist_ok=True)
     return uvloop.run(_run(make_driver(args.driver), [drills[n] for n in names], timing, out))
 
