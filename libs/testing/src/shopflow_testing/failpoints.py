@@ -46,7 +46,7 @@ async def paused_at(process: asyncio.subprocess.Process, name: str, within: floa
                     break
     except TimeoutError:
         raise AssertionError(f"never reached failpoint {name} within {within:.0f}s") from None
-    await _stopped(process.pid)
+    await until_stopped(process.pid)
 
 
 async def paused_in_log(log: Path, name: str, *, after: int = 0, within: float = 60) -> int:
@@ -59,14 +59,14 @@ async def paused_in_log(log: Path, name: str, *, after: int = 0, within: float =
                     for line in lines:
                         pid = _said(line.decode(errors="replace").strip(), name)
                         if pid is not None:
-                            await _stopped(pid)
+                            await until_stopped(pid)
                             return pid
                 await asyncio.sleep(0.1)  # a log has nothing to await but its growth
     except TimeoutError:
         raise AssertionError(f"{log.name}: failpoint {name} not reached in {within:.0f}s") from None
 
 
-async def _stopped(pid: int) -> None:
+async def until_stopped(pid: int) -> None:
     """Wait for the kernel to show the process stopped (its SIGSTOP is asynchronous)."""
     async with asyncio.timeout(10):
         while True:
