@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import subprocess
 import uuid
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
 
@@ -17,6 +18,16 @@ from shopflow_stack.install import ensure_java, kafka_jars
 from shopflow_stack.process import LocalProcess, StackError
 
 _NODE_ID = 1
+
+
+def new_cluster_id(random_bytes: Callable[[], bytes] = lambda: uuid.uuid4().bytes) -> str:
+    """A KRaft cluster id: 16 random bytes in URL-safe base64, drawn again when it starts
+    with "-" as Kafka's own Uuid.randomUuid does, since the storage tool would read such
+    an id as an option (1 fresh state in 64 failed to format)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(random_bytes()).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 class KafkaBroker(LocalProcess):
@@ -85,15 +96,14 @@ class KafkaBroker(LocalProcess):
         )
         if (self.home / "data" / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
         result = subprocess.run(
             [*self._java_argv(), "kafka.tools.StorageTool", "format",
-             "-t", cluster_id, "-c", str(self.properties_path)],
+             "-t", new_cluster_id(), "-c", str(self.properties_path)],
             capture_output=True,
             text=True,
         )  # fmt: skip
         if result.returncode != 0:
-            raise StackError(f"formatting Kafka storage failed:\n{result.stdout[-2000:]}")
+            raise StackError(f"formatting Kafka storage failed:\n{result.stderr[-2000:]}")
 
     def _java_argv(self) -> list[str]:
         return [
