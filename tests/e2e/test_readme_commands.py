@@ -34,6 +34,7 @@ NOT_RUN = {
     "chaos": "minutes of drills; tests/chaos runs them",
     "bench": "minutes of measuring; tests/e2e/test_bench_smoke.py runs each measure briefly",
     "mutation": "minutes per module, not part of make test (docs/testing.md)",
+    "mutation-sql": "the relay's and inbox's SQL scored on PostgreSQL: tens of minutes",
     "docker-engine": "deploy/docker's tests run the compose targets where an engine answers",
     "images": "deploy/docker/tests/e2e builds them, where a Docker engine answers",
     "compose-up": "deploy/docker/tests/e2e runs the compose stack, where an engine answers",
