@@ -16,6 +16,13 @@ MAX_LATENCY = 0.2  # seconds a saga may take before new orders are refused
 
 
 @pytest.fixture
+def database_url(migrated_database):
+    """A database of the test's own: admission measures the whole database's backlog, so
+    one test's orders left in flight would refuse the next test's (in random order)."""
+    return migrated_database("order")
+
+
+@pytest.fixture
 def app(settings):
     # Nobody answers the saga's commands here: every order placed stays in flight.
     return build(
