@@ -1,54 +1,11 @@
-"""ShopFlow's shared service kit: a service's `app.py` is one `create_app(...)` call."""
+"""ShopFlow's shared service kit: a service's `app.py` is one `create_app(...)` call.
 
-from shopflow_kit.app import LifecycleHook, create_app, serve
-from shopflow_kit.background import BackgroundJob
-from shopflow_kit.checks import database_check
-from shopflow_kit.db import AppDatabase, Database, DbSession, service_metadata
-from shopflow_kit.health import Readiness, ReadinessCheck
-from shopflow_kit.identity import Caller, CurrentCaller, CustomerId, require_role
-from shopflow_kit.logging import configure_logging, current_log_context, log_context
-from shopflow_kit.metrics import ServiceMetrics
-from shopflow_kit.problems import (
-    PROBLEM_BASE,
-    DomainError,
-    Problem,
-    ProblemDetails,
-    ProblemType,
-    documented_problems,
-)
-from shopflow_kit.retry_budget import RetryPolicy
-from shopflow_kit.settings import ServiceSettings
-from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
+The names below (`__init__.pyi` lists them, and where each comes from) are imported on
+first use: a tool that needs one module, as the stack's CLI needs `shopflow_kit.identity`,
+does not pay for FastAPI, SQLAlchemy, OpenTelemetry and aiokafka all at once (2½ s of CPU
+for every `make` target that runs the CLI).
+"""
 
-__all__ = [
-    "PROBLEM_BASE",
-    "AppDatabase",
-    "BackgroundJob",
-    "Caller",
-    "CurrentCaller",
-    "CustomerId",
-    "Database",
-    "DbSession",
-    "DomainError",
-    "LifecycleHook",
-    "Problem",
-    "ProblemDetails",
-    "ProblemType",
-    "Readiness",
-    "ReadinessCheck",
-    "RetryPolicy",
-    "ServiceMetrics",
-    "ServiceSettings",
-    "Upstream",
-    "UpstreamPolicy",
-    "UpstreamUnavailable",
-    "configure_logging",
-    "create_app",
-    "current_log_context",
-    "database_check",
-    "documented_problems",
-    "log_context",
-    "require_role",
-    "serve",
-    "service_metadata",
-]
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)

@@ -1,44 +1,9 @@
 """Reliable messaging over Kafka: envelope, transactional outbox and relay, idempotent consumers.
 
-A service joins the bus with `wiring.messaging_jobs(...)`; see docs/messaging.md.
+A service joins the bus with `wiring.messaging_jobs(...)`; see docs/messaging.md. The names
+of `__init__.pyi` are imported on first use (see `shopflow_kit`).
 """
 
-from shopflow_kit.messaging.consumer import MessageConsumer
-from shopflow_kit.messaging.consumer_retry import (
-    ConsumerRetryPolicy,
-    DependencyOutageError,
-    TransientError,
-)
-from shopflow_kit.messaging.envelope import (
-    Envelope,
-    MalformedMessageError,
-    Message,
-    MessageTypes,
-    UnknownMessageTypeError,
-)
-from shopflow_kit.messaging.handlers import Handler, MessageHandlers
-from shopflow_kit.messaging.inbox import INBOX
-from shopflow_kit.messaging.outbox import OUTBOX, add_to_outbox
-from shopflow_kit.messaging.relay import OutboxRelay
-from shopflow_kit.messaging.wiring import messaging_jobs, publish, reply
+import lazy_loader
 
-__all__ = [
-    "INBOX",
-    "OUTBOX",
-    "ConsumerRetryPolicy",
-    "DependencyOutageError",
-    "Envelope",
-    "Handler",
-    "MalformedMessageError",
-    "Message",
-    "MessageConsumer",
-    "MessageHandlers",
-    "MessageTypes",
-    "OutboxRelay",
-    "TransientError",
-    "UnknownMessageTypeError",
-    "add_to_outbox",
-    "messaging_jobs",
-    "publish",
-    "reply",
-]
+__getattr__, __dir__, __all__ = lazy_loader.attach_stub(__name__, __file__)
