@@ -43,11 +43,14 @@ def kafka_hops(spans: list[Span]) -> set[tuple[str, str]]:
 
 
 async def whole_trace(jaeger: str, order_id: str) -> list[dict]:
-    """The order's traces once its last hop (the notification) has been exported."""
+    """The order's traces once every service has exported its part: each process sends its
+    spans in batches of its own (every few seconds), so the last hop's arrival says nothing
+    of when the gateway's batch with the root span arrives."""
     async with asyncio.timeout(60):
         while True:
             traces = await asyncio.to_thread(find_order_traces, jaeger, order_id)
-            if traces and kafka_hops(spans_of(traces[0])) >= HOPS:
+            spans = spans_of(traces[0]) if traces else []
+            if kafka_hops(spans) >= HOPS and {span.service for span in spans} >= UNITS:
                 return traces
             await asyncio.sleep(0.5)
 
