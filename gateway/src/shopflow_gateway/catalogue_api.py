@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from shopflow_gateway.dependencies import GatewayDep
+from shopflow_gateway.dependencies import Gateway, GatewayDep
 from shopflow_gateway.forwarded_bodies import ProductCreate, StockSet, json_body
 from shopflow_gateway.links import PRODUCTS
 from shopflow_gateway.openapi import PRODUCT_EXISTS, PRODUCT_NOT_FOUND, SKU_LINKS
@@ -47,7 +47,8 @@ PRODUCT = {
     operation_id="listProducts",
     summary="Products in sku order, with the units available (public, cached briefly)",
     description="Inventory's product list, cached per query for a few seconds: `X-Cache` "
-    "says HIT or MISS, and `Cache-Control: no-cache` skips the cached copy. A `Link` "
+    "says HIT or MISS, and `Cache-Control: no-cache` skips the cached copy; an admin's "
+    "change through the gateway drops the cached copies at once. A `Link` "
     'header (`rel="next"`) gives the next page.',
     responses=documented_problems(VALIDATION_ERROR, RATE_LIMITED, UPSTREAM_UNAVAILABLE),
 )
@@ -103,7 +104,8 @@ async def get_product(sku: Sku, request: Request, gateway: GatewayDep) -> Respon
     },
 )
 async def create_product(request: Request, gateway: GatewayDep, admin: AdminCaller) -> Response:
-    return await forward(request, gateway.services.inventory, "/admin/products", admin, PRODUCTS)
+    answer = await forward(request, gateway.services.inventory, "/admin/products", admin, PRODUCTS)
+    return await _catalogue_changed(gateway, answer)
 
 
 @router.put(
@@ -120,4 +122,12 @@ async def set_stock(
     sku: Sku, request: Request, gateway: GatewayDep, admin: AdminCaller
 ) -> Response:
     path = f"/admin/products/{sku}/stock"
-    return await forward(request, gateway.services.inventory, path, admin, PRODUCTS)
+    answer = await forward(request, gateway.services.inventory, path, admin, PRODUCTS)
+    return await _catalogue_changed(gateway, answer)
+
+
+async def _catalogue_changed(gateway: Gateway, answer: Response) -> Response:
+    """`answer`, once the cached product lists are dropped if it says the change was made."""
+    if answer.status_code < 300:
+        await gateway.products_cache.forget()
+    return answer

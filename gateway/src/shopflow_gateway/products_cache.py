@@ -2,7 +2,10 @@
 
 Keys are the normalised query string (parameters sorted), hashed to bound their length.
 Only 200 answers are kept, with the headers that describe them. Stale for at most the
-TTL: stock shown in a list is a hint, reserving it is what counts.
+TTL: stock shown in a list is a hint, reserving it is what counts. A change an admin makes
+through a gateway drops every cached page at once (all gateways share the Redis), so the
+admin's next list shows it; a list read while the change was being made may still put a
+page from before it back, for at most the TTL.
 """
 
 import hashlib
@@ -58,3 +61,13 @@ class ProductsCache:
             await client.set(cache_key(query), page, px=self._ttl_ms)
 
         await self._redis.run("cache", write)
+
+    async def forget(self) -> None:
+        """Drop every cached page: the catalogue changed."""
+
+        async def drop(client: Redis) -> None:
+            keys = [key async for key in client.scan_iter(match=KEY_PREFIX + "*", count=500)]
+            if keys:
+                await client.unlink(*keys)
+
+        await self._redis.run("cache", drop)
