@@ -43,6 +43,8 @@ async def test_a_tiny_bench_run_has_every_figure(shop):
     for pair in figures["reads"]["get_order"]:
         assert pair["direct"]["errors"] == pair["gateway"]["errors"] == 0
         number(pair, "gateway_share")
+        assert set(pair["direct"]["cpu_ms_per_request"]) == {"order", "postgres-order"}
+        number(pair, "gateway", "cpu_ms_per_request", "gateway")
     relay = figures["relay"]
     assert set(relay["drain_per_second"]) == {"1 relay", "2 relays"}
     for how in ("listen_notify", "polling_only"):

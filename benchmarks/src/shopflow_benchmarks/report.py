@@ -119,12 +119,17 @@ def _reads(run: Figures) -> Iterator[str]:
         return
     yield f"### One read (wrk, closed loop, {reads['seconds']:g} s per row, loopback)"
     yield ""
-    yield "| what | connections | req/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|"
+    yield (
+        "| what | connections | req/s | p50 ms | p99 ms | errors | CPU ms per request |\n"
+        "|---|---|---|---|---|---|---|"
+    )
 
     def row(what: str, connections: int, figures: Figures) -> str:
+        cpu = figures.get("cpu_ms_per_request") or {}  # runs before it was measured have none
+        spent = " + ".join(f"{name} {ms:.2f}" for name, ms in cpu.items()) or "–"
         return (
             f"| {what} | {connections} | {figures['requests_per_second']:,.0f} | "
-            f"{figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} | {figures['errors']} |"
+            f"{figures['p50_ms']:.1f} | {figures['p99_ms']:.1f} | {figures['errors']} | {spent} |"
         )
 
     yield row(

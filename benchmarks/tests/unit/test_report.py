@@ -63,7 +63,14 @@ RUN = {
         "seconds": 5,
         "bare_app": {"connections": 16, **WRK},
         "order_healthz": {"connections": 16, **WRK},
-        "get_order": [{"connections": 4, "direct": WRK, "gateway": WRK, "gateway_share": 1.0}],
+        "get_order": [
+            {
+                "connections": 4,
+                "direct": {**WRK, "cpu_ms_per_request": {"order": 2.0, "postgres-order": 0.25}},
+                "gateway": WRK,  # a run from before CPU was measured
+                "gateway_share": 1.0,
+            }
+        ],
     },
     "relay": {
         "partitions": 3,
@@ -143,6 +150,8 @@ def test_every_section_is_rendered():
     ):
         assert heading in text
     assert "| default (10 %) | 190 | 0.95 | 9.0 | 1.50 | 0.96 | 42.0 | 0.95 |" in text
+    assert "| 4 | 100 | 1.0 | 2.0 | 0 | order 2.00 + postgres-order 0.25 |" in text
+    assert "of direct | 4 | 100 | 1.0 | 2.0 | 0 | – |" in text
     assert "order service clock) | 100 / 200 / 300 / 400 |" in text
     assert "| outcomes of the accepted orders | CONFIRMED 600 |" in text
     assert "retries included) | 503: 2 |" in text
