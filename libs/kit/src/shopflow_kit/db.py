@@ -1,7 +1,8 @@
 """PostgreSQL access: each service's metadata, the `Database` handle and the `DbSession` dependency.
 
 A route that declares `session: DbSession` runs inside one transaction, committed before
-the response is sent and rolled back if anything raises.
+the response is sent and rolled back if anything raises. A read that is one statement
+needs none: `Database.statement()`.
 """
 
 from collections.abc import AsyncIterator
@@ -10,7 +11,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -44,12 +50,26 @@ class Database:
         # (`dependencies`) or a consumer's retry, as any outage of the database is.
         self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=10, echo=echo)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # The same pool; a connection drawn from it this way sends no BEGIN, COMMIT or
+        # ROLLBACK (the driver's autocommit), and goes back to the pool as it came.
+        self._statements = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed on success, rolled back on any exception."""
         async with self._sessions.begin() as session:
             yield session
+
+    @asynccontextmanager
+    async def statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection outside any transaction, for a read that is a single statement.
+
+        PostgreSQL runs one statement on one snapshot, subqueries included, so such a read
+        is as consistent as in a transaction of its own, without the two round trips that
+        open and close it. Never for several statements that must agree, nor for writes.
+        """
+        async with self._statements.connect() as connection:
+            yield connection
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:

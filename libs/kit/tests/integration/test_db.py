@@ -15,6 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopflow_kit import (
     PROBLEM_BASE,
+    AppDatabase,
     Database,
     DbSession,
     Problem,
@@ -60,6 +61,12 @@ async def add_ticket(code: str, session: DbSession, fail: bool = False) -> dict[
 async def add_ticket_twice(code: str, session: DbSession) -> dict[str, str]:
     session.add_all([Ticket(code=f"{code}-a"), Ticket(code=code), Ticket(code=code)])
     return {"code": code}  # the duplicate only fails at commit, after this returns
+
+
+@router.get("/tickets/count")
+async def count_tickets(database: AppDatabase) -> int:
+    async with database.statement() as connection:
+        return int(await connection.scalar(select(func.count()).select_from(Ticket)) or 0)
 
 
 @pytest.fixture
@@ -150,6 +157,34 @@ def closed_port_url():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"postgresql+asyncpg://nobody:nobody@127.0.0.1:{port}/nothing"
+
+
+async def test_a_statement_connection_runs_each_statement_in_a_transaction_of_its_own(database):
+    # No BEGIN around them: each statement is its own transaction, as in autocommit...
+    async with database.statement() as connection:
+        first = await connection.scalar(select(func.pg_current_xact_id()))
+        second = await connection.scalar(select(func.pg_current_xact_id()))
+    # ...and the pool's connections still open transactions for everyone else.
+    for _ in range(3):  # whichever pooled connection comes back
+        async with database.transaction() as session:
+            same = await session.scalar(select(func.pg_current_xact_id()))
+            assert await session.scalar(select(func.pg_current_xact_id())) == same
+    assert first != second
+
+
+async def test_a_single_statement_read_is_a_span_of_a_recorded_trace(client):
+    await client.post("/tickets/counted-1")
+    spans = recorded_spans()
+
+    answer = await client.get(
+        "/tickets/count", headers={"traceparent": traceparent(sampled_context())}
+    )
+
+    assert answer.json() >= 1
+    [request] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER]
+    [statement] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
+    assert statement.attributes.get("db.system") == "postgresql"
+    assert statement.context.trace_id == request.context.trace_id
 
 
 async def test_statements_are_spans_of_a_recorded_trace(client):

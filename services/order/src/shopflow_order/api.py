@@ -118,10 +118,9 @@ async def list_orders(
     summary="One of the customer's orders, with its saga's history",
 )
 async def get_order(
-    order_id: uuid.UUID, customer_id: CustomerId, session: DbSession, orchestrator: OrchestratorDep
+    order_id: uuid.UUID, customer_id: CustomerId, database: AppDatabase
 ) -> OrderDetails:
-    order = await service.customer_order(session, customer_id, order_id)
-    return await _details(session, orchestrator, order)
+    return await service.customer_order_details(database, customer_id, order_id)
 
 
 @router.post(

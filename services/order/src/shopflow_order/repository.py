@@ -3,9 +3,9 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Row, Select, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from shopflow_order.models import IdempotencyKey, Order
 from shopflow_order.pagination import OrderCursor
@@ -56,6 +56,29 @@ async def customer_order(
     """The order if it is this customer's: another customer's order is as good as absent."""
     statement = select(Order).where(Order.id == order_id, Order.customer_id == customer_id)
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+# The order, its lines and its saga's history in one round trip: each list an array of
+# rows (asyncpg decodes them as tuples of typed values), in the order the API shows them.
+_ORDER_DETAILS = text("""
+SELECT o.id, o.status, o.total, o.currency, o.cancellation_reason, o.created_at, o.updated_at,
+       ARRAY(SELECT ROW(l.sku, l.name, l.quantity, l.unit_price, l.line_total)
+             FROM order_lines l WHERE l.order_id = o.id ORDER BY l.sku) AS lines,
+       ARRAY(SELECT ROW(h.at, h.step, h.event)
+             FROM saga_history h WHERE h.saga_id = o.id ORDER BY h.id) AS saga
+FROM orders o
+WHERE o.id = :order_id AND o.customer_id = :customer_id
+""")
+
+
+async def customer_order_details(
+    connection: AsyncConnection, customer_id: str, order_id: uuid.UUID
+) -> Row[tuple[object, ...]] | None:
+    """The order with its lines (as `OrderLineRead`'s fields, by sku) and its saga's history
+    (as `SagaEventRead`'s, oldest first), if it is this customer's; one statement, so one
+    snapshot, consistent without a transaction around it."""
+    parameters = {"order_id": order_id, "customer_id": customer_id}
+    return (await connection.execute(_ORDER_DETAILS, parameters)).one_or_none()
 
 
 async def customer_orders(

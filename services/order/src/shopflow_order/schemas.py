@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Row
 
 from shopflow_kit.saga import SagaEvent
 from shopflow_order.models import CancellationReason, Order, OrderStatus
@@ -102,6 +103,19 @@ class OrderDetails(OrderRead):
     def of(cls, order: Order, history: Sequence[SagaEvent]) -> "OrderDetails":
         summary = OrderRead.model_validate(order)
         return cls(**dict(summary), saga=[SagaEventRead.model_validate(event) for event in history])
+
+    @classmethod
+    def of_row(cls, row: Row[tuple[object, ...]]) -> "OrderDetails":
+        """From `repository.customer_order_details`: its lines and history are tuples of
+        the fields of `OrderLineRead` and `SagaEventRead`, in their order."""
+        fields = row._asdict()
+        fields["lines"] = [dict(zip(_LINE_FIELDS, line, strict=True)) for line in fields["lines"]]
+        fields["saga"] = [dict(zip(_EVENT_FIELDS, event, strict=True)) for event in fields["saga"]]
+        return cls.model_validate(fields)
+
+
+_LINE_FIELDS = tuple(OrderLineRead.model_fields)
+_EVENT_FIELDS = tuple(SagaEventRead.model_fields)
 
 
 class OrderPage(BaseModel):

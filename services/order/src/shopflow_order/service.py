@@ -17,7 +17,7 @@ from shopflow_order.domain import (
 )
 from shopflow_order.models import IdempotencyKey, Order
 from shopflow_order.orchestrator import Orchestrator
-from shopflow_order.schemas import OrderCreate
+from shopflow_order.schemas import OrderCreate, OrderDetails
 from shopflow_order.upstreams import Inventory
 
 
@@ -74,6 +74,17 @@ async def customer_order(session: AsyncSession, customer_id: str, order_id: uuid
     if order is None:
         raise OrderNotFoundError()
     return order
+
+
+async def customer_order_details(
+    database: Database, customer_id: str, order_id: uuid.UUID
+) -> OrderDetails:
+    """The order as `GET /orders/{id}` shows it: one statement, no ORM objects, no transaction."""
+    async with database.statement() as connection:
+        row = await repository.customer_order_details(connection, customer_id, order_id)
+    if row is None:
+        raise OrderNotFoundError()
+    return OrderDetails.of_row(row)
 
 
 async def cancel_order(
