@@ -78,3 +78,13 @@ def test_the_guard_measures_the_jsonb_text_the_relay_sends_not_the_compact_json(
     assert len(spaced.to_bytes()) < MAX_ENVELOPE_BYTES  # what the old guard measured
     with pytest.raises(EnvelopeTooLargeError, match="OrderNoted"):
         outbox_row(topic="shopflow.order.events", key="order-1", envelope=spaced)
+
+
+def test_the_guard_counts_floats_written_out_in_full_by_jsonb():
+    # "1e-300" is six bytes of compact JSON and 302 of JSONB text: 3,000 of them are too many.
+    tiny = Envelope.wrap(OrderNoted(note=""), correlation_id="order-1").model_copy(
+        update={"payload": {"note": "", "floats": [1e-300] * 3_000}}
+    )
+    assert len(tiny.to_bytes()) < MAX_ENVELOPE_BYTES / 40
+    with pytest.raises(EnvelopeTooLargeError, match="OrderNoted"):
+        outbox_row(topic="shopflow.order.events", key="order-1", envelope=tiny)
