@@ -12,6 +12,8 @@ from shopflow_order.orchestrator import Orchestrator
 from shopflow_order.settings import OrderSettings
 from shopflow_order.upstreams import Inventory
 
+REPLIES_PER_TRANSACTION = 20  # saga rows locked at once: a cancel waits for at most these
+
 
 def build(settings: OrderSettings) -> FastAPI:
     metrics = ServiceMetrics()
@@ -37,6 +39,9 @@ def build(settings: OrderSettings) -> FastAPI:
         registry=metrics.registry,
         handlers=saga_replies(orchestrator),
         consumes=[settings.topics.inventory_events, settings.topics.payment_events],
+        # A reply only moves its saga and writes the outbox: replies that arrived together
+        # share a transaction (the BEGIN, COMMIT and WAL flush of each saved).
+        records_per_transaction=REPLIES_PER_TRANSACTION,
     )
     # Inventory is not a readiness check: without it orders can still be read and cancelled.
     app = create_app(

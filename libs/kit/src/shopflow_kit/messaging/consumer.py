@@ -60,8 +60,12 @@ class MessageConsumer:
         handlers: MessageHandlers,
         retry: ConsumerRetryPolicy | None = None,
         registry: CollectorRegistry | None = None,
+        records_per_transaction: int = 1,
     ) -> None:
+        """`records_per_transaction` above 1: up to so many records of a partition share a
+        transaction (see consumer_dispatch), for handlers whose every effect is in it."""
         self.group_id = group_id
+        self._records_per_transaction = records_per_transaction
         self.topics = tuple(topics)
         self._database = database
         self._bootstrap_servers = bootstrap_servers
@@ -111,6 +115,7 @@ class MessageConsumer:
                 self._retry,
                 dead_letters,
                 self._metrics,
+                records_per_transaction=self._records_per_transaction,
             )
             while True:
                 await self._consume_next(consumer, dispatcher, handover)
@@ -131,16 +136,11 @@ class MessageConsumer:
             try:
                 async with asyncio.TaskGroup() as partitions:
                     for records in batch.values():
-                        partitions.create_task(self._dispatch_in_order(dispatcher, records))
+                        partitions.create_task(dispatcher.dispatch_in_order(records))
             except ExceptionGroup as failed:
                 raise failed.exceptions[0] from None  # e.g. a KafkaError: `run` reconnects
             failpoint("consumer.before-offset-commit")
             await self._commit(consumer, batch)
-
-    @staticmethod
-    async def _dispatch_in_order(dispatcher: Dispatcher, records: list[ConsumerRecord]) -> None:
-        for record in records:
-            await dispatcher.dispatch(record)
 
     async def _commit(
         self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]]

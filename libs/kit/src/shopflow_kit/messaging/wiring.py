@@ -76,10 +76,11 @@ def messaging_jobs(
     handlers: MessageHandlers | None = None,
     consumes: Iterable[str] = (),
     publishes: bool = True,
+    records_per_transaction: int = 1,
 ) -> BusJobs:
     """The background jobs of a service on the bus: its outbox relay (if it publishes)
     and its consumer (if it handles messages, as the consumer group `group_id`), each a
-    readiness check under its name."""
+    readiness check under its name. `records_per_transaction`: see `MessageConsumer`."""
     jobs: dict[str, BackgroundJob] = {}
     relay = None
     if publishes:
@@ -93,6 +94,7 @@ def messaging_jobs(
             topics=consumes,
             handlers=handlers,
             registry=registry,
+            records_per_transaction=records_per_transaction,
         )
         jobs["consumer"] = consumer.run
     return BusJobs(jobs, relay)

@@ -115,7 +115,7 @@ def group(request) -> str:
 def consumer_of(database, infra, topic, group):
     """A factory: a consumer of `topic` in `group`, handling NoteTaken with `handler`."""
 
-    def create(handler=None, *, topics=None, registry=None) -> MessageConsumer:
+    def create(handler=None, *, topics=None, registry=None, together=1) -> MessageConsumer:
         return MessageConsumer(
             database,
             infra.kafka_bootstrap_servers,
@@ -124,6 +124,7 @@ def consumer_of(database, infra, topic, group):
             handlers=MessageHandlers().add(NoteTaken, handler or take_note()),
             retry=FAST_RETRIES,
             registry=registry,
+            records_per_transaction=together,
         )
 
     return create
@@ -204,13 +205,14 @@ def consumed(registry: CollectorRegistry, topic: str, outcome: str, type_: str =
     return registry.get_sample_value("messages_consumed_total", labels)
 
 
+@pytest.mark.parametrize("together", [1, 20])
 async def test_a_message_delivered_twice_takes_effect_once(
-    infra, database, admin, topic, group, consumer_of
+    infra, database, admin, topic, group, consumer_of, together
 ):
     sent, registry = envelope(1), CollectorRegistry()
     ends = await publish(infra.kafka_bootstrap_servers, topic, sent.to_bytes(), sent.to_bytes())
 
-    async with running(consumer_of(registry=registry)) as task:
+    async with running(consumer_of(registry=registry, together=together)) as task:
         await wait_until_committed(task, admin, group, ends)
 
     assert await effects(database) == [(sent.message_id, "only")]
@@ -246,8 +248,9 @@ async def rewind(bootstrap: str, group: str, ends: dict[TopicPartition, int]) ->
         await consumer.commit(dict.fromkeys(ends, 0))
 
 
+@pytest.mark.parametrize("together", [1, 20])
 async def test_a_transient_failure_is_retried_and_takes_effect_once(
-    infra, database, admin, topic, group, consumer_of
+    infra, database, admin, topic, group, consumer_of, together
 ):
     failures_left = 2
     handle = take_note()
@@ -261,7 +264,7 @@ async def test_a_transient_failure_is_retried_and_takes_effect_once(
 
     sent, registry = envelope(1), CollectorRegistry()
     ends = await publish(infra.kafka_bootstrap_servers, topic, sent.to_bytes())
-    async with running(consumer_of(fail_twice, registry=registry)) as task:
+    async with running(consumer_of(fail_twice, registry=registry, together=together)) as task:
         await wait_until_committed(task, admin, group, ends)
 
     assert await effects(database) == [(sent.message_id, "only")]
@@ -293,8 +296,9 @@ async def test_a_dropped_database_connection_is_retried(
     assert await read_dead_letters(infra.kafka_bootstrap_servers, topic) == []
 
 
+@pytest.mark.parametrize("together", [1, 20])
 async def test_poison_messages_are_dead_lettered_and_the_messages_behind_them_handled(
-    infra, database, admin, topic, group, consumer_of
+    infra, database, admin, topic, group, consumer_of, together
 ):
     async def handle(session, message, envelope):
         if message.n == 666:
@@ -320,7 +324,7 @@ async def test_poison_messages_are_dead_lettered_and_the_messages_behind_them_ha
     registry = CollectorRegistry()
     ends = await publish(infra.kafka_bootstrap_servers, topic, *interleaved)
 
-    async with running(consumer_of(handle, registry=registry)) as task:
+    async with running(consumer_of(handle, registry=registry, together=together)) as task:
         await wait_until_committed(task, admin, group, ends)
 
     assert await effects(database) == [(e.message_id, "only") for e in good]  # in order
@@ -339,6 +343,60 @@ async def test_poison_messages_are_dead_lettered_and_the_messages_behind_them_ha
     }
     assert "never recovers" in letters[4].error_message
     assert consumed(registry, topic, "dead_lettered", "unreadable") == 1
+
+
+def take_note_of_transaction():
+    """A handler noting the transaction it ran in, instead of the consumer's name."""
+
+    async def handle(session, message, envelope):
+        transaction = await session.scalar(text("SELECT txid_current()::text"))
+        await session.execute(
+            insert(EFFECTS).values(message_id=envelope.message_id, consumer=transaction)
+        )
+
+    return handle
+
+
+async def test_records_that_arrived_together_share_a_transaction(
+    infra, database, admin, topic, group, consumer_of
+):
+    sent = [envelope(n) for n in range(10)]
+    ends = await publish(infra.kafka_bootstrap_servers, topic, *(e.to_bytes() for e in sent))
+
+    async with running(consumer_of(take_note_of_transaction(), together=20)) as task:
+        await wait_until_committed(task, admin, group, ends)
+
+    taken = await effects(database)
+    assert [message_id for message_id, _ in taken] == [e.message_id for e in sent]  # in order
+    assert len({transaction for _, transaction in taken}) < len(sent)
+
+
+async def test_a_failure_among_records_together_undoes_them_all_and_each_goes_alone(
+    infra, database, admin, topic, group, consumer_of
+):
+    failed = False
+    handle = take_note_of_transaction()
+
+    async def fail_the_fourth_once(session, message, envelope):
+        nonlocal failed
+        await handle(session, message, envelope)  # written, then rolled back with the others
+        if message.n == 3 and not failed:
+            failed = True
+            raise TransientError("briefly away")
+
+    sent, registry = [envelope(n) for n in range(10)], CollectorRegistry()
+    ends = await publish(infra.kafka_bootstrap_servers, topic, *(e.to_bytes() for e in sent))
+    async with running(consumer_of(fail_the_fourth_once, registry=registry, together=20)) as task:
+        await wait_until_committed(task, admin, group, ends)
+
+    taken = await effects(database)
+    assert failed
+    assert [message_id for message_id, _ in taken] == [e.message_id for e in sent]  # once each
+    transactions = [transaction for _, transaction in taken]
+    assert transactions.count(transactions[3]) == 1  # after the failure, alone
+    assert consumed(registry, topic, "handled") == len(sent)
+    labels = {"topic": topic, "type": "NoteTaken"}
+    assert registry.get_sample_value("message_retries_total", labels) is None  # alone, it passed
 
 
 async def test_a_dead_letter_replayed_after_a_fix_takes_effect_once(
