@@ -79,12 +79,11 @@ class Orchestrator:
         """Confirm the order when the saga commits, cancel it when the saga has undone its work."""
         if not (decision.committed or decision.cancelled):
             return
-        order = await repository.order(session, order_id)
         event: Message
         if decision.committed:
-            order.status = OrderStatus.CONFIRMED
+            order = await repository.settle_order(session, order_id, OrderStatus.CONFIRMED)
             event = OrderConfirmed(
-                order_id=order.id,
+                order_id=order_id,
                 customer_id=order.customer_id,
                 total=order.total,
                 currency=order.currency,
@@ -92,13 +91,12 @@ class Orchestrator:
         else:
             assert decision.state.reason is not None, "a cancelled saga always says why"
             reason = CancellationReason(decision.state.reason)
-            order.status, order.cancellation_reason = OrderStatus.CANCELLED, reason
+            order = await repository.settle_order(session, order_id, OrderStatus.CANCELLED, reason)
             event = OrderCancelled(
-                order_id=order.id, customer_id=order.customer_id, reason=reason.value
+                order_id=order_id, customer_id=order.customer_id, reason=reason.value
             )
-        await session.flush()
         await publish(
-            session, self.topics.order_events, event, correlation_id=str(order.id), cause=cause
+            session, self.topics.order_events, event, correlation_id=str(order_id), cause=cause
         )
 
 

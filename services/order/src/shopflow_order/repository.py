@@ -2,12 +2,13 @@
 
 import uuid
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import Row, Select, select, text, tuple_
+from sqlalchemy import Row, Select, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from shopflow_order.models import IdempotencyKey, Order
+from shopflow_order.models import CancellationReason, IdempotencyKey, Order, OrderStatus
 from shopflow_order.pagination import OrderCursor
 
 
@@ -48,6 +49,31 @@ async def add_order(session: AsyncSession, order: Order) -> None:
 
 async def order(session: AsyncSession, order_id: uuid.UUID) -> Order:
     return (await session.execute(select(Order).where(Order.id == order_id))).scalar_one()
+
+
+class SettledOrder(NamedTuple):
+    """What the event announcing an order's fate says of it."""
+
+    customer_id: str
+    total: int
+    currency: str
+
+
+async def settle_order(
+    session: AsyncSession,
+    order_id: uuid.UUID,
+    status: OrderStatus,
+    reason: CancellationReason | None = None,
+) -> SettledOrder:
+    """Give the order its final status in one statement, without loading it and its lines."""
+    statement = (
+        update(Order)
+        .where(Order.id == order_id)
+        .values(status=status, cancellation_reason=reason, updated_at=func.now())
+        .returning(Order.customer_id, Order.total, Order.currency)
+    )
+    row = (await session.execute(statement)).one()
+    return SettledOrder(row.customer_id, row.total, row.currency)
 
 
 async def customer_order(
