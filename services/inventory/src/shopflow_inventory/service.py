@@ -85,10 +85,11 @@ async def reserve_stock(
         recorded = await reservation_repository.reservation(session, order_id)
         assert recorded is not None  # claimed by a committed transaction; nothing deletes it
         return reservation_outcome(recorded)  # a tombstone's: released, nothing held
-    known = await repository.existing_skus(session, [line.sku for line in wanted])
-    if unknown := sorted({line.sku for line in wanted} - known):
-        return await _reject(session, order_id, RejectionReason.UNKNOWN_SKU, unknown)
     if short := await _take_all_or_nothing(session, wanted):
+        # An unknown sku has no units either: which of them exist is asked only now.
+        known = await repository.existing_skus(session, short)
+        if unknown := sorted(set(short) - known):
+            return await _reject(session, order_id, RejectionReason.UNKNOWN_SKU, unknown)
         return await _reject(session, order_id, RejectionReason.OUT_OF_STOCK, short)
     return StockReserved(order_id, wanted)
 
@@ -130,7 +131,12 @@ async def commit_stock(session: AsyncSession, order_id: uuid.UUID) -> StockCommi
 
 
 async def _take_all_or_nothing(session: AsyncSession, lines: Sequence[StockLine]) -> list[str]:
-    """Reserve every line, in sku order; if any is short, undo all and return the short skus."""
+    """Reserve every line, in sku order; if any is short (or unknown), undo all and return
+    the short skus."""
+    if len(lines) == 1:  # a line it could not take took nothing: no savepoint to undo it
+        [line] = lines
+        taken = await repository.move_units(session, line, "available", "reserved")
+        return [] if taken else [line.sku]
     savepoint = await session.begin_nested()
     short = []
     for line in lines:
