@@ -2,10 +2,11 @@
 
 Records are taken in batches of what has arrived, each partition's in order, the
 partitions side by side. Each record is handled in one database transaction that also
-records its id in the inbox (see consumer_dispatch); only after every record of the
-batch has committed are the batch's offsets committed, in one request to the broker
-rather than one per record. A crash or a rebalance in between hands those records over
-again, and the inbox turns each second delivery into a no-op. A record that cannot be
+records its id in the inbox (see consumer_dispatch); only after every record of a
+batch has committed are its offsets committed, together with those of the batches before
+it, in one request at most every quarter of a second (consumer_offsets) rather than one
+per batch. A crash in between hands those records over again, and the inbox turns each
+second delivery into a no-op. A record that cannot be
 handled goes to `<topic>.dlq`, and its partition moves on.
 
     metrics = ServiceMetrics()
@@ -25,17 +26,17 @@ handled goes to `<topic>.dlq`, and its partition moves on.
 import asyncio
 import logging
 from collections.abc import Iterable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from aiokafka.errors import CommitFailedError, KafkaError
+from aiokafka.errors import KafkaError
 from prometheus_client import CollectorRegistry
 
 from shopflow_kit.db import Database
-from shopflow_kit.failpoints import failpoint
 from shopflow_kit.messaging.consumer_dispatch import Dispatcher
 from shopflow_kit.messaging.consumer_handover import Handover
 from shopflow_kit.messaging.consumer_metrics import ConsumerMetrics
+from shopflow_kit.messaging.consumer_offsets import PendingOffsets
 from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
 from shopflow_kit.messaging.dead_letters import MissingTopicError, dead_letter_topic
 from shopflow_kit.messaging.handlers import MessageHandlers
@@ -45,6 +46,8 @@ logger = logging.getLogger(__name__)
 TOPICS_GRACE_SECONDS = 30.0
 MAX_BATCH = 100  # records taken at once: a rebalance waits for at most this many
 FETCH_WAIT_MS = 1_000  # how long one fetch waits for records before asking again
+OFFSET_COMMIT_INTERVAL = 0.25  # seconds handled offsets wait to be committed together
+STOP_COMMIT_SECONDS = 2.0  # how long a stopping consumer tries to commit what waits
 
 
 class MessageConsumer:
@@ -106,7 +109,8 @@ class MessageConsumer:
                 clients.push_async_callback(client.stop)  # closes it after a failed start too
                 await client.start()
             await self._require_topics(consumer)
-            handover = Handover(self._metrics)
+            offsets = PendingOffsets(consumer, self._metrics, interval=OFFSET_COMMIT_INTERVAL)
+            handover = Handover(self._metrics, offsets)
             consumer.subscribe(self.topics, listener=handover)
             dispatcher = Dispatcher(
                 self._database,
@@ -117,46 +121,49 @@ class MessageConsumer:
                 self._metrics,
                 records_per_transaction=self._records_per_transaction,
             )
-            while True:
-                await self._consume_next(consumer, dispatcher, handover)
+            try:
+                while True:
+                    await self._consume_next(consumer, dispatcher, handover, offsets)
+            finally:
+                # Stopping: hand over what was handled, so its next owner need not skip it.
+                async with handover.in_flight:
+                    with suppress(KafkaError, TimeoutError):
+                        async with asyncio.timeout(STOP_COMMIT_SECONDS):
+                            await offsets.commit()
 
     async def _consume_next(
-        self, consumer: AIOKafkaConsumer, dispatcher: Dispatcher, handover: Handover
+        self,
+        consumer: AIOKafkaConsumer,
+        dispatcher: Dispatcher,
+        handover: Handover,
+        offsets: PendingOffsets,
     ) -> None:
-        # Only ever records of the current assignment, at most MAX_BATCH of them.
-        batch = await consumer.getmany(timeout_ms=FETCH_WAIT_MS, max_records=MAX_BATCH)
-        if not batch:
-            return
+        # Only ever records of the current assignment, at most MAX_BATCH of them; while
+        # offsets wait, no longer than until they are due.
+        wait_ms = round(1000 * offsets.seconds_to_due(FETCH_WAIT_MS / 1000))
+        batch = await consumer.getmany(timeout_ms=wait_ms, max_records=MAX_BATCH)
         revocations = handover.revocations
         async with handover.in_flight:
-            if handover.revocations != revocations:
-                return  # revoked meanwhile: their next owner reads them from the committed offset
-            # A partition's records one after the other, the partitions side by side; if one
-            # raises, the others are cancelled and nothing is committed (the inbox dedupes).
-            try:
-                async with asyncio.TaskGroup() as partitions:
-                    for records in batch.values():
-                        partitions.create_task(dispatcher.dispatch_in_order(records))
-            except ExceptionGroup as failed:
-                raise failed.exceptions[0] from None  # e.g. a KafkaError: `run` reconnects
-            failpoint("consumer.before-offset-commit")
-            await self._commit(consumer, batch)
+            if batch and handover.revocations == revocations:  # else: revoked meanwhile,
+                # their next owner reads them from the committed offset.
+                await self._dispatch(dispatcher, batch)
+                offsets.handled(batch)
+            if offsets.due():
+                await offsets.commit()
 
-    async def _commit(
-        self, consumer: AIOKafkaConsumer, batch: dict[TopicPartition, list[ConsumerRecord]]
+    @staticmethod
+    async def _dispatch(
+        dispatcher: Dispatcher, batch: dict[TopicPartition, list[ConsumerRecord]]
     ) -> None:
-        offsets = {partition: records[-1].offset + 1 for partition, records in batch.items()}
+        # A partition's records one after the other, the partitions side by side; if one
+        # raises, the others are cancelled and none of the batch's offsets is committed
+        # (the inbox skips what comes again).
         try:
-            await consumer.commit(offsets)
-        except CommitFailedError as error:
-            # The partitions may be someone else's now: they redeliver, the inbox skips.
-            logger.warning("offsets %s not committed: %s", offsets, error)
-            return
-        for partition, offset in offsets.items():
-            end = consumer.last_stable_offset(partition)
-            if end is not None:
-                lag = self._metrics.lag.labels(partition.topic, str(partition.partition))
-                lag.set(max(0, end - offset))
+            async with asyncio.TaskGroup() as partitions:
+                for records in batch.values():
+                    partitions.create_task(dispatcher.dispatch_in_order(records))
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None  # e.g. a KafkaError: `run` reconnects
 
     async def _require_topics(self, consumer: AIOKafkaConsumer) -> None:
         """Wait a little for topics being created alongside us (a fresh broker, a test, a
