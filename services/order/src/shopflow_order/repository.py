@@ -23,7 +23,7 @@ async def claim_idempotency_key(session: AsyncSession, claim: IdempotencyKey) ->
 
     A concurrent claim of the same key waits for the first to commit, then reads it.
     """
-    await session.execute(
+    inserted = await session.execute(
         insert(IdempotencyKey)
         .values(
             customer_id=claim.customer_id,
@@ -32,7 +32,10 @@ async def claim_idempotency_key(session: AsyncSession, claim: IdempotencyKey) ->
             order_id=claim.order_id,
         )
         .on_conflict_do_nothing()
+        .returning(IdempotencyKey)
     )
+    if (claimed := inserted.scalar_one_or_none()) is not None:
+        return claimed  # ours: no second read
     return (await session.execute(_claim_of(claim.customer_id, claim.key))).scalar_one()
 
 
