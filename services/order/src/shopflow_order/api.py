@@ -84,8 +84,7 @@ async def place_order(
     )
     tag_current_span(attributes.ORDER_ID, str(order.id))  # how `make trace` finds it
     response.headers["Location"] = f"/orders/{order.id}"
-    async with database.transaction() as session:
-        return await _details(session, orchestrator, order)
+    return await service.customer_order_details(database, customer_id, order.id)
 
 
 @router.get(

@@ -12,10 +12,21 @@ from shopflow_order.models import CancellationReason, IdempotencyKey, Order, Ord
 from shopflow_order.pagination import OrderCursor
 
 
-async def idempotency_key(
-    session: AsyncSession, customer_id: str, key: str
-) -> IdempotencyKey | None:
-    return (await session.execute(_claim_of(customer_id, key))).scalar_one_or_none()
+class KeyClaim(NamedTuple):
+    """What a customer's `Idempotency-Key` was used for: the request's fingerprint, its order."""
+
+    fingerprint: str
+    order_id: uuid.UUID
+
+
+async def key_claim(connection: AsyncConnection, customer_id: str, key: str) -> KeyClaim | None:
+    """The claim of the customer's key, if there is one; a single statement, so it needs no
+    transaction (`Database.statement()`)."""
+    statement = select(IdempotencyKey.fingerprint, IdempotencyKey.order_id).where(
+        IdempotencyKey.customer_id == customer_id, IdempotencyKey.key == key
+    )
+    row = (await connection.execute(statement)).one_or_none()
+    return None if row is None else KeyClaim(row.fingerprint, row.order_id)
 
 
 async def claim_idempotency_key(session: AsyncSession, claim: IdempotencyKey) -> IdempotencyKey:

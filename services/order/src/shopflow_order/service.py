@@ -44,10 +44,11 @@ async def place_order(
     or starting a second saga.
     """
     fingerprint = request.fingerprint()
-    async with database.transaction() as session:
-        claim = await repository.idempotency_key(session, customer_id, key)
-        if claim is not None:
-            return await _replayed(session, claim, fingerprint)
+    async with database.statement() as connection:
+        claimed = await repository.key_claim(connection, customer_id, key)
+    if claimed is not None:
+        async with database.transaction() as session:
+            return await _replayed(session, claimed, fingerprint)
     await admit()
     order = priced_order(customer_id, request, await inventory.products(request.skus()))
     candidate = IdempotencyKey(
@@ -63,7 +64,9 @@ async def place_order(
     return order
 
 
-async def _replayed(session: AsyncSession, claim: IdempotencyKey, fingerprint: str) -> Order:
+async def _replayed(
+    session: AsyncSession, claim: IdempotencyKey | repository.KeyClaim, fingerprint: str
+) -> Order:
     if claim.fingerprint != fingerprint:
         raise IdempotencyKeyReusedError()
     return await repository.order(session, claim.order_id)
