@@ -1,16 +1,17 @@
-"""Two versions of the order service's read, side by side: CPU per request, old and new.
+"""Two versions of one read path, side by side: CPU per request, old and new.
 
-`python -m shopflow_benchmarks.side_by_side --before main` (the stack running, `make up`):
-the order service's code at `--before` (a `git archive` of it) and the working tree's are
-started as two more order-service processes on the stack's own database and environment
-(its tracing included), without their background jobs (`--lifespan off`: no relay, no
-consumer, no sweeper, so only the reads are counted), and wrk reads
-`GET /orders/{id}` of the same order from one, then the other, `--rounds` times.
+`python -m shopflow_benchmarks.side_by_side [--app order|gateway] --before main` (the
+stack running, `make up`): the app's code at `--before` (a `git archive` of it) and the
+working tree's are started as two more processes of the stack, with its environment (its
+tracing included), and wrk reads the same order from one, then the other, `--rounds`
+times: `GET /orders/{id}` on an order service (without its background jobs, `--lifespan
+off`: no relay, consumer or sweeper, only reads are counted), or `GET /api/v1/orders/{id}`
+through a gateway (rate limit raised, as the bench's own) to the stack's order service.
 
 On a shared machine the rates swing with the neighbours, but the CPU seconds a request
 costs do not: each run reports req/s and CPU ms per request of the version's process and
-of the order service's PostgreSQL (its postmaster and backends; the stack's own order
-service polls it meanwhile, a few ms a second, counted in both versions alike).
+of what the read reaches next, the same process for both versions (the order service's
+PostgreSQL, its postmaster and backends; or the stack's order service).
 `--set OTEL_SDK_DISABLED=true` (any NAME=VALUE, repeated) runs both with that variable:
 what tracing costs each version.
 """
@@ -31,7 +32,13 @@ from pathlib import Path
 
 import uvloop
 
-from shopflow_benchmarks.harness import free_port, server_process, stack_pids
+from shopflow_benchmarks.harness import (
+    UNLIMITED,
+    free_port,
+    gateway_environment,
+    server_process,
+    stack_pids,
+)
 from shopflow_benchmarks.processes import sample
 from shopflow_benchmarks.reads import CUSTOMER, one_order
 from shopflow_benchmarks.wrk import wrk
@@ -41,8 +48,10 @@ from shopflow_stack.apps import AppProcess
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.stack import Stack
 
-SOURCES = ("services/order/src", "libs/kit/src", "libs/contracts/src")
-"""What a version is made of: the order service and the libraries it imports."""
+SOURCES = ("services/order/src", "gateway/src", "libs/kit/src", "libs/contracts/src")
+"""What a version is made of: the apps and the libraries they import."""
+DOWNSTREAM = {"order": "postgres-order", "gateway": "order"}
+"""What each app's read reaches next, measured alongside (the same process for both)."""
 
 
 def _sources_at(ref: str, into: Path) -> Path:
@@ -57,30 +66,37 @@ def _sources_at(ref: str, into: Path) -> Path:
 
 
 @asynccontextmanager
-async def _order_service(
-    stack: Stack, root: Path, label: str, log_dir: Path, overrides: Mapping[str, str]
+async def _app(
+    stack: Stack, app: str, root: Path, label: str, overrides: Mapping[str, str]
 ) -> AsyncIterator[tuple[str, int]]:
-    """An order service from the sources under `root` on the stack's database; (URL, pid)."""
-    order = next(app for app in stack.apps if app.name == "order")
-    assert isinstance(order, AppProcess)
+    """The `app` (order, gateway) from the sources under `root`, on the stack; (URL, pid).
+
+    The order service runs without its background jobs; the gateway as the bench's own,
+    its rate limit raised."""
     port = free_port()
-    environment = {
-        **order.environment(),
-        "ORDER_PORT": str(port),
-        # Before the workspace's editable installs: this version's packages win.
-        "PYTHONPATH": os.pathsep.join(str(root / source) for source in SOURCES),
-        **overrides,
-    }
-    argv = [sys.executable, "-m", "uvicorn", "shopflow_benchmarks.order_app:order_app"]
-    argv += ["--factory", "--port", str(port), "--lifespan", "off"]
-    argv += ["--log-level", "info"]  # an access log line per request, as the service has
+    if app == "order":
+        order = next(process for process in stack.apps if process.name == "order")
+        assert isinstance(order, AppProcess)
+        environment = {**order.environment(), "ORDER_PORT": str(port)}
+        argv = ["-m", "uvicorn", "shopflow_benchmarks.order_app:order_app", "--factory"]
+        # An access log line per request, as the service writes.
+        argv += ["--port", str(port), "--lifespan", "off", "--log-level", "info"]
+    else:
+        environment = gateway_environment(stack, port, GATEWAY_RATE_LIMIT=UNLIMITED)
+        argv = ["-m", "shopflow_gateway"]
+    # Before the workspace's editable installs: this version's packages win.
+    environment["PYTHONPATH"] = os.pathsep.join(str(root / source) for source in SOURCES)
     url = f"http://127.0.0.1:{port}"
-    log = log_dir / f"side-by-side-{label}.log"
-    async with server_process(argv, f"{url}/healthz", log, environment) as process:
+    log = stack.config.state_dir / "logs" / f"side-by-side-{app}-{label}.log"
+    ready = f"{url}/healthz"
+    async with server_process(
+        [sys.executable, *argv], ready, log, {**environment, **overrides}
+    ) as process:
         yield url, process.pid
 
 
 async def compare(
+    app: str,
     before: str,
     *,
     rounds: int,
@@ -90,78 +106,82 @@ async def compare(
 ) -> list[dict[str, float | str]]:
     stack = Stack()
     env = stack.config.environment()
-    order_id = (await one_order(env["SHOPFLOW_GATEWAY_URL"]))[1]
-    postgres = stack_pids(stack)["postgres-order"]
+    access_token, order_id = await one_order(env["SHOPFLOW_GATEWAY_URL"])
+    downstream = DOWNSTREAM[app]
     tokens = ServiceTokens(env[SERVICE_TOKEN_SECRET_VARIABLE], issuer="bench")
     caller = Caller(CUSTOMER, frozenset({"customer"}))
-    log_dir = stack.config.state_dir / "logs"
+    path = f"/orders/{order_id}" if app == "order" else f"/api/v1/orders/{order_id}"
     runs: list[dict[str, float | str]] = []
     with tempfile.TemporaryDirectory(prefix="side-by-side-") as scratch:
-        versions = {before: _sources_at(before, Path(scratch))}
+        old_sources = _sources_at(before, Path(scratch))
         async with (
-            _order_service(stack, versions[before], "before", log_dir, overrides) as old,
-            _order_service(stack, REPO_ROOT, "after", log_dir, overrides) as new,
+            _app(stack, app, old_sources, "before", overrides) as old,
+            _app(stack, app, REPO_ROOT, "after", overrides) as new,
         ):
             for round_ in range(1, rounds + 1):
                 for label, (url, pid) in ((before, old), ("working tree", new)):
-                    target = f"{url}/orders/{order_id}"
-                    headers = bearer(tokens.sign(caller, "order"))  # a token lasts a minute
-                    await asyncio.to_thread(
-                        wrk, target, connections=connections, seconds=1, headers=headers
-                    )
-                    measured = {"service": pid, "postgres": postgres}
-                    start = sample(measured)
-                    result = await asyncio.to_thread(
-                        wrk, target, connections=connections, seconds=seconds, headers=headers
-                    )
-                    end = sample(measured)
-                    if result.errors:
-                        raise RuntimeError(f"{result.errors} failed reads of {target}")
-                    per_request = {
-                        name: 1000
-                        * (end[name].cpu_seconds - start[name].cpu_seconds)
-                        / max(result.requests, 1)
-                        for name in measured
-                    }
-                    runs.append(
-                        {
-                            "version": label,
-                            "round": round_,
-                            "requests_per_second": result.requests_per_second,
-                            "service_cpu_ms": per_request["service"],
-                            "postgres_cpu_ms": per_request["postgres"],
-                        }
-                    )
+                    # A service token lasts a minute: signed afresh for each run.
+                    token = tokens.sign(caller, "order") if app == "order" else access_token
+                    measured = {app: pid, downstream: stack_pids(stack)[downstream]}
+                    run = await _run(f"{url}{path}", bearer(token), measured, seconds, connections)
+                    runs.append({"version": label, "round": round_, **run})
                     print(_line(runs[-1]), flush=True)
     return runs
 
 
-def _line(run: dict[str, float | str]) -> str:
-    return (
-        f"{run['version']:>14}  round {run['round']}  {run['requests_per_second']:8.0f} req/s  "
-        f"order {run['service_cpu_ms']:6.2f} ms/req  postgres {run['postgres_cpu_ms']:5.2f} ms/req"
+async def _run(
+    target: str,
+    headers: Mapping[str, str],
+    measured: Mapping[str, int],
+    seconds: float,
+    connections: int,
+) -> dict[str, float]:
+    """wrk's rate on `target` and the CPU ms per request of each `measured` process."""
+    await asyncio.to_thread(wrk, target, connections=connections, seconds=1, headers=headers)
+    start = sample(measured)
+    result = await asyncio.to_thread(
+        wrk, target, connections=connections, seconds=seconds, headers=headers
     )
+    end = sample(measured)
+    if result.errors:
+        raise RuntimeError(f"{result.errors} failed reads of {target}")
+    requests = max(result.requests, 1)
+    return {
+        "requests_per_second": result.requests_per_second,
+        **{
+            f"{name} cpu_ms": 1000 * (end[name].cpu_seconds - start[name].cpu_seconds) / requests
+            for name in measured
+        },
+    }
 
 
-def summary(runs: Sequence[dict[str, float | str]]) -> str:
+def _figures(run: Mapping[str, float | str]) -> str:
+    cpu = [
+        f"{name.removesuffix(' cpu_ms')} {float(value):5.2f}"
+        for name, value in run.items()
+        if name.endswith("cpu_ms")
+    ]
+    return f"{float(run['requests_per_second']):6.0f} req/s  CPU ms/request: {', '.join(cpu)}"
+
+
+def _line(run: Mapping[str, float | str]) -> str:
+    return f"{run['version']:>14}  round {run['round']}  {_figures(run)}"
+
+
+def summary(runs: Sequence[Mapping[str, float | str]]) -> str:
+    """The median of each figure over the rounds, by version."""
     lines = ["median of the rounds:"]
     for version in dict.fromkeys(str(run["version"]) for run in runs):
         mine = [run for run in runs if run["version"] == version]
-
-        def median(key: str, mine: list[dict[str, float | str]] = mine) -> float:
-            return statistics.median(float(run[key]) for run in mine)
-
-        lines.append(
-            f"{version:>14}  {median('requests_per_second'):8.0f} req/s  order "
-            f"{median('service_cpu_ms'):6.2f} ms/req  postgres {median('postgres_cpu_ms'):5.2f}"
-            f" ms/req  (order ranges {min(float(r['service_cpu_ms']) for r in mine):.2f}–"
-            f"{max(float(r['service_cpu_ms']) for r in mine):.2f})"
-        )
+        keys = [key for key in mine[0] if key not in ("version", "round")]
+        medians = {key: statistics.median(float(run[key]) for run in mine) for key in keys}
+        lines.append(f"{version:>14}           {_figures(medians)}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m shopflow_benchmarks.side_by_side")
+    parser.add_argument("--app", choices=sorted(DOWNSTREAM), default="order")
     parser.add_argument("--before", default="main", help="git ref of the old code (main)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=8.0, help="per wrk run")
@@ -173,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = dict(assignment.split("=", 1) for assignment in args.set)
     runs = uvloop.run(
         compare(
+            args.app,
             args.before,
             rounds=args.rounds,
             seconds=args.seconds,
