@@ -3,8 +3,12 @@
 The request body is read whole (the kit caps it at `max_body_bytes`, 413 above) so that a
 retried call can send it again; the answer is relayed chunk by chunk, its status and body
 (problem+json included) unchanged, with hop-by-hop headers dropped and links made public.
+An answer that says it is small (`Content-Length` up to `WHOLE_UP_TO_BYTES`, an order, a
+problem) is read whole and answered as one body instead: streaming it would cost a task
+to watch the client and another to close the answer, more than the read itself.
 """
 
+import math
 import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 
@@ -17,6 +21,8 @@ from shopflow_gateway.headers import Headers, client_response_headers, upstream_
 from shopflow_gateway.links import Mount, public_links
 from shopflow_kit import Caller, Upstream, current_log_context
 from shopflow_kit.identity import ServiceTokens
+
+WHOLE_UP_TO_BYTES = 64 * 1024
 
 
 async def call_upstream(
@@ -55,7 +61,7 @@ async def forward(
     mounts: Sequence[Mount] = (),
     *,
     unavailable_statuses: Collection[int] | None = None,
-) -> StreamingResponse:
+) -> Response:
     """The route's request, body and query string included, answered by `upstream` at `path`."""
     target = f"{path}?{request.url.query}" if request.url.query else path
     answer = await call_upstream(
@@ -66,6 +72,10 @@ async def forward(
         body=await request.body(),
         unavailable_statuses=unavailable_statuses,
     )
+    if _declared_size(answer) <= WHOLE_UP_TO_BYTES:
+        return respond(
+            await read_whole(answer), answer.status_code, relayed_headers(answer, mounts)
+        )
     return relay(answer, mounts)
 
 
@@ -97,6 +107,12 @@ async def read_whole(answer: httpx.Response) -> bytes:
         return b"".join([chunk async for chunk in answer.aiter_raw()])
     finally:
         await answer.aclose()
+
+
+def _declared_size(answer: httpx.Response) -> float:
+    """The answer's Content-Length; infinite if it has none (chunked) or a bad one."""
+    declared = answer.headers.get("content-length", "")
+    return int(declared) if declared.isdigit() else math.inf
 
 
 def _encoded(headers: Headers) -> list[tuple[bytes, bytes]]:
