@@ -4,6 +4,7 @@ enforced, refused when forged, expired, for another service or signed with anoth
 import time
 
 import httpx
+import jwt
 import pytest
 from fastapi import APIRouter
 
@@ -89,6 +90,25 @@ def test_a_token_is_good_for_a_minute_and_one_service():
         verifier.verify(stale, "shelf")
     with pytest.raises(InvalidTokenError, match="Audience"):
         verifier.verify(fresh, "order")
+
+
+def test_a_token_verified_before_is_answered_from_memory_until_it_expires(monkeypatch):
+    now = time.time()
+    token = ServiceTokens(KEY, issuer="gateway", clock=lambda: now - 50).sign(ADA, "shelf")
+    verifier = ServiceTokens(KEY, issuer="shelf")
+    decoded = []
+    decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: decoded.append(a[0]) or decode(*a, **k))
+
+    first, again = verifier.verify(token, "shelf"), verifier.verify(token, "shelf")
+    with pytest.raises(InvalidTokenError, match="Audience"):
+        verifier.verify(token, "order")  # another audience is another question
+    monkeypatch.setattr(time, "time", lambda: now + 16)  # 66 s after signing: leeway passed
+
+    with pytest.raises(InvalidTokenError, match="expired"):
+        verifier.verify(token, "shelf")
+    assert first == again == ADA
+    assert decoded == [token, token]  # the second verify for "shelf" decoded nothing
 
 
 async def test_openapi_names_the_slugs_a_status_may_carry(client):
