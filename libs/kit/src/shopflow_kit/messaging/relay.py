@@ -62,7 +62,7 @@ class OutboxRelay:
         database: Database,
         bootstrap_servers: str,
         *,
-        batch_size: int = 500,
+        batch_size: int = 1_000,
         poll_interval: float = 1.0,
         publish_timeout: float = 10.0,
         missing_topic_patience: timedelta = timedelta(minutes=2),
