@@ -53,6 +53,8 @@ class Sizes:
     tracing_rounds: int = 2
     tracing_order_rate: float = 5.0
     tracing_order_seconds: float = 20.0
+    tracing_modes: tuple[str, ...] = ("off", "default", "full")
+    tracing_idle_seconds: float = 5.0  # the processes' idle CPU, measured before a mode's orders
 
 
 SMOKE = Sizes(
@@ -75,6 +77,10 @@ SMOKE = Sizes(
     tracing_rounds=1,
     tracing_order_rate=5,
     tracing_order_seconds=1,
+    # `default` runs the code of `full` at another ratio; `full` is the stack's own setting,
+    # so the smoke restarts the services once for `off` and once back.
+    tracing_modes=("off", "full"),
+    tracing_idle_seconds=1,
 )
 """Every measurement, tiny: `make test` runs it to prove the report has every figure."""
 

@@ -1,8 +1,9 @@
 """What tracing costs: off, sampled as in production, fully sampled, side by side.
 
-Each mode runs on the same stack within the same minutes: the stack's five services are
-restarted together with that mode's standard OTEL_* variables (spans exported to the
-stack's Jaeger) and a gateway of the bench's own started with them, then
+Each mode runs on the same stack within the same minutes: the stack's five services run
+that mode's standard OTEL_* variables (spans exported to the stack's Jaeger), restarted
+together unless they already do (`full` is the local stack's own), and a gateway of the
+bench's own is started with them, then
 
 - **reads**: wrk reads `GET /api/v1/products/{sku}` (never cached: gateway → inventory →
   PostgreSQL; a server span in each service, the gateway's client and Redis spans, the
@@ -11,10 +12,11 @@ stack's Jaeger) and a gateway of the bench's own started with them, then
   `tracing_order_seconds`, counted until the shop is quiet (every span of every Kafka hop),
   less the processes' idle CPU over as long.
 
-Modes are interleaved over `tracing_rounds` and the median kept. Throughput on a shared
-machine moves with its neighbours; the CPU seconds the shop's six processes spend per
-request and per order do not, so the verdict is read from CPU: "capacity vs off" is the
-untraced CPU over the mode's, the share of untraced throughput the same CPU would serve.
+Modes (`tracing_modes`, `off` always among them) are interleaved over `tracing_rounds`
+and the median kept. Throughput on a shared machine moves with its neighbours; the CPU
+seconds the shop's six processes spend per request and per order do not, so the verdict is
+read from CPU: "capacity vs off" is the untraced CPU over the mode's, the share of
+untraced throughput the same CPU would serve.
 The default sampling must keep ≥ 90 % of it (ADR 0010).
 """
 
@@ -44,7 +46,6 @@ MODES: dict[str, dict[str, str]] = {
 SERVICES = ("order", "inventory", "payment", "notification", "payment-provider")
 READ_SERVICES = ("gateway", "inventory")  # the processes a read reaches
 BACKEND = "jaeger"  # receives the spans: its CPU is the exporting's other half
-IDLE_SECONDS = 5.0  # the processes' idle CPU, measured before each mode's orders
 
 
 @contextmanager
@@ -64,16 +65,20 @@ def environment(variables: Mapping[str, str]) -> Iterator[None]:
 
 async def tracing(bench: Bench) -> dict[str, Any]:
     sizes = bench.sizes
+    if "off" not in sizes.tracing_modes:
+        raise ValueError(
+            f"tracing modes {sizes.tracing_modes}: `off` is what the others are read against"
+        )
     async with httpx.AsyncClient(base_url=bench.gateway_url, timeout=10) as client:
         sku = (await client.get("/api/v1/products")).json()[0]["sku"]
-    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in sizes.tracing_modes}
     try:
         for _ in range(sizes.tracing_rounds):
-            for mode, variables in MODES.items():
-                with environment(variables):
+            for mode in sizes.tracing_modes:
+                with environment(MODES[mode]):
                     runs[mode].append(await _mode(bench, sku))
     finally:
-        await bench.stack.restart_together(SERVICES)  # as the stack runs them
+        await bench.stack.up(SERVICES)  # as the stack runs them: restarted if the last mode was not
         bench.pids.update(stack_pids(bench.stack))
     medians = {
         mode: {key: statistics.median(run[key] for run in found) for key in found[0]}
@@ -101,7 +106,7 @@ async def tracing(bench: Bench) -> dict[str, Any]:
 
 async def _mode(bench: Bench, sku: str) -> dict[str, float]:
     """Both measurements under the environment in force (the mode's)."""
-    await bench.stack.restart_together(SERVICES)
+    await bench.stack.up(SERVICES)  # restarts those started with another mode's variables
     async with load_gateway(bench.stack, bench.log_dir) as (gateway_url, gateway_pid):
         pids = {**stack_pids(bench.stack), "gateway": gateway_pid}
         read = await _read(bench, f"{gateway_url}/api/v1/products/{sku}", pids)
@@ -137,13 +142,13 @@ async def _orders(bench: Bench) -> dict[str, float]:
     measured = {name: pid for name, pid in bench.pids.items() if name in wanted}
     await wait_for_quiet(bench.deployment, sizes.quiet_timeout)
     before = sample(measured)
-    await asyncio.sleep(IDLE_SECONDS)
+    await asyncio.sleep(sizes.tracing_idle_seconds)
     idle = _spent(before, sample(measured))
     run = await load_run(bench, sizes.tracing_order_rate, sizes.tracing_order_seconds)
     orders = run.summary.accepted or 1
 
     def busy(name: str) -> float:
-        return run.cpu_seconds[name] - idle[name] * run.window_seconds / IDLE_SECONDS
+        return run.cpu_seconds[name] - idle[name] * run.window_seconds / sizes.tracing_idle_seconds
 
     return {
         "orders": run.summary.accepted,

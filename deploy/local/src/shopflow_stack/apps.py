@@ -17,6 +17,8 @@ from shopflow_stack.process import LocalProcess, StackError
 from shopflow_stack.provenance import Provenance, Workspace
 
 FAILPOINTS_VARIABLE = "SHOPFLOW_FAILPOINTS"  # read by the kit's failpoints: part of what ran
+# OpenTelemetry's standard variables (OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, ...): apps read them.
+STANDARD_PREFIX = "OTEL_"
 
 
 class AppProcess(LocalProcess):
@@ -77,7 +79,8 @@ class AppProcess(LocalProcess):
         inherited = {
             name: value
             for name, value in os.environ.items()
-            if name.startswith(self.config.env_prefix) or name == FAILPOINTS_VARIABLE
+            if name.startswith((self.config.env_prefix, STANDARD_PREFIX))
+            or name == FAILPOINTS_VARIABLE
         }
         return Provenance.of(self._workspace, self.argv(), {**inherited, **self.environment()})
 

@@ -123,3 +123,22 @@ async def test_an_app_without_a_record_of_its_start_is_restarted(shelf_stack, ca
 
     assert shelf.pid() not in (None, first)
     assert "nothing records what it was started from" in capsys.readouterr().err
+
+
+async def test_an_app_started_with_tracing_switched_off_is_restarted_once_it_is_on_again(
+    shelf_stack, capsys, monkeypatch
+):
+    shelf = shelf_stack.get("shelf")
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")  # as `make bench` measures tracing's cost
+    await shelf_stack.up(["shelf"])
+    untraced = shelf.pid()
+    assert await shelf_stack.up(["shelf"]) == []
+    assert shelf.pid() == untraced
+
+    monkeypatch.delenv("OTEL_SDK_DISABLED")
+    await shelf_stack.up(["shelf"])
+
+    assert shelf.pid() not in (None, untraced)
+    assert "its environment changed since it started (OTEL_SDK_DISABLED)" in (
+        capsys.readouterr().err
+    )
