@@ -18,6 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from shopflow_contracts.topics import Topics
 from shopflow_kit.messaging.dead_letters import dead_letter_topic
+from shopflow_kit.messaging.topic_admin import created_topics
 from shopflow_testing.infra import Infra, unique_name
 
 BUS_PARTITIONS = 3  # as the stack's topics: per-key order is what the tests rely on
@@ -43,9 +44,10 @@ async def kafka_topic(infra: Infra, request: pytest.FixtureRequest) -> AsyncIter
     ) -> str:
         name = name or unique_name(request, "test.").replace("_", "-")
         names = [name, dead_letter_topic(name)] if dead_letters else [name]
-        await admin.create_topics(
+        answer = await admin.create_topics(
             [NewTopic(topic, partitions, 1, topic_configs=configs or {}) for topic in names]
         )
+        created_topics(answer.topic_errors)  # the broker's refusal, raised here, not a wait later
         created.extend(names)
         return name
 
@@ -63,7 +65,8 @@ async def bus_topics(infra: Infra, request: pytest.FixtureRequest) -> AsyncItera
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
     await admin.start()
     try:
-        await admin.create_topics([NewTopic(name, BUS_PARTITIONS, 1) for name in topics.all()])
+        answer = await admin.create_topics([NewTopic(n, BUS_PARTITIONS, 1) for n in topics.all()])
+        created_topics(answer.topic_errors)  # the broker's refusal, raised here, not a wait later
         yield topics
         await admin.delete_topics(list(topics.all()))
     finally:

@@ -40,7 +40,7 @@ async def ensure_topics(
             response = await admin.create_topics(
                 [NewTopic(n, partitions, replication_factor, topic_configs=config) for n in missing]
             )
-            return _created(response.topic_errors)
+            return created_topics(response.topic_errors)
         except KafkaConnectionError:
             if asyncio.get_running_loop().time() > deadline:
                 raise
@@ -49,8 +49,9 @@ async def ensure_topics(
         await asyncio.sleep(1)
 
 
-def _created(topic_errors: Sequence[tuple[str, int, *tuple[object, ...]]]) -> list[str]:
-    """The topics the broker created; raises the first error other than "already exists"."""
+def created_topics(topic_errors: Sequence[tuple[str, int, *tuple[object, ...]]]) -> list[str]:
+    """The topics a CreateTopics answer says were created; raises the first error other than
+    "already exists" (aiokafka returns the answer's per-topic errors without raising)."""
     created = []
     for name, code, *_ in topic_errors:
         if code == 0:
