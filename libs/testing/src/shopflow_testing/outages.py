@@ -1,5 +1,7 @@
 """Outages on demand: a server of a test's own, to kill and start again under a service,
-without touching the servers every other test shares.
+without touching the servers every other test shares. It is a local process of the
+stack's whichever infrastructure those run on (SHOPFLOW_TEST_INFRA): what it proves is
+the service's behaviour when its server dies, not the server's packaging.
 
 - `own_postgres`: `await own_postgres.up()` serves a fresh server; `own_postgres.url()`
   its database; `own_postgres.crash()` kills it (SIGKILL, as a crash would) and
@@ -11,7 +13,6 @@ without touching the servers every other test shares.
 from __future__ import annotations
 
 import dataclasses
-import os
 import shutil
 import socket
 import tempfile
@@ -83,8 +84,6 @@ Server = TypeVar("Server", bound=OwnServer)
 
 
 async def _serving(server_type: Callable[[Path], Server]) -> AsyncIterator[Server]:
-    if os.environ.get("SHOPFLOW_TEST_INFRA", "local") != "local":
-        pytest.skip("kills a server of its own: local processes only")
     state_dir = _state_dir()
     server = server_type(state_dir)
     try:

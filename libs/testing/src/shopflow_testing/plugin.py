@@ -1,8 +1,8 @@
 """The pytest plugin: fixtures on real infrastructure, loaded by the repository's root conftest.
 
 Nothing starts until a test asks for it, so unit tests (`-m unit`) never touch a server.
-On containers (SHOPFLOW_TEST_INFRA=containers) only the tests that ask for `infra` are
-run; the others would run just as they do on local processes, proving nothing new.
+SHOPFLOW_TEST_INFRA=containers puts the servers behind `infra` in containers; the tests
+that run a stack of their own (e2e, drills, the stack runner's) run it as they always do.
 
 - `infra`: the servers, for the whole run (see `infra`);
 - `fresh_database("order")`: an empty database on that service's own PostgreSQL server,
@@ -49,16 +49,6 @@ def pytest_configure() -> None:
     # The key of every service a test builds, and of the tokens `callers` signs; the
     # local stack's own (a development placeholder) would be refused in `test`.
     os.environ[SERVICE_TOKEN_SECRET_VARIABLE] = TEST_SERVICE_TOKEN_SECRET
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if os.environ.get("SHOPFLOW_TEST_INFRA", "local") != "containers":
-        return
-    on_servers = [item for item in items if "infra" in getattr(item, "fixturenames", ())]
-    if len(on_servers) < len(items):
-        kept = set(on_servers)
-        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
-        items[:] = on_servers
 
 
 @pytest.fixture(scope="session")
