@@ -2,21 +2,24 @@
 the broker has the topic catalogue."""
 
 import signal
+from collections.abc import Iterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 
 from shopflow_contracts.topics import ALL_TOPICS
 from shopflow_stack.stack import Stack
+from shopflow_testing.infra import stack_servers
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def stack(infra):
-    if not Stack().redis.pid():
-        pytest.skip("needs the local-process stack")
-    return Stack()
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    """The runner's own servers, whichever servers the other integration tests use
+    (SHOPFLOW_TEST_INFRA): what is tested here is the runner."""
+    with stack_servers() as stack:
+        yield stack
 
 
 async def test_a_killed_process_is_reported_dead_until_up_starts_it_again(stack):

@@ -64,11 +64,22 @@ def test_infra() -> Iterator[Infra]:
 
 
 @contextmanager
-def _local() -> Iterator[Infra]:
+def stack_servers() -> Iterator[Stack]:
+    """The local stack's servers (PostgreSQL, Kafka, Redis) as `make up` runs them, started
+    if they are not running. A stack that `make up` started stays up; what this started, it
+    stops after."""
     stack = Stack()
-    names = [p.name for p in stack.infrastructure]
-    started = asyncio.run(stack.up(names))
+    started = asyncio.run(stack.up([p.name for p in stack.infrastructure]))
     try:
+        yield stack
+    finally:
+        if started and not os.environ.get("SHOPFLOW_KEEP_STACK"):
+            stack.down([p.name for p in started])
+
+
+@contextmanager
+def _local() -> Iterator[Infra]:
+    with stack_servers() as stack:
         yield Infra(
             postgres={
                 service: PostgresEndpoint(
@@ -80,10 +91,6 @@ def _local() -> Iterator[Infra]:
             redis_url=f"redis://127.0.0.1:{stack.config.redis_port}",
             kafka_outage=lambda: _outage(stack, "kafka"),
         )
-    finally:
-        # A stack that `make up` started stays up; what the tests started, they stop.
-        if started and not os.environ.get("SHOPFLOW_KEEP_STACK"):
-            stack.down([p.name for p in started])
 
 
 @asynccontextmanager
