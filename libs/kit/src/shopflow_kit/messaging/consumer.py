@@ -105,8 +105,11 @@ class MessageConsumer:
             bootstrap_servers=self._bootstrap_servers, acks="all", enable_idempotence=True
         )
         async with AsyncExitStack() as clients:
+            # Both are stopped on leaving, started or not: after a failed start too, and a
+            # client never started still holds its connections' state (aiokafka warns).
+            for client in (dead_letters, consumer):
+                clients.push_async_callback(client.stop)
             for client in (consumer, dead_letters):
-                clients.push_async_callback(client.stop)  # closes it after a failed start too
                 await client.start()
             await self._require_topics(consumer)
             offsets = PendingOffsets(consumer, self._metrics, interval=OFFSET_COMMIT_INTERVAL)

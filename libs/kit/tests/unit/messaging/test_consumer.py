@@ -1,6 +1,8 @@
 """The consumer job outlives Kafka being away and stops loudly on anything else (no broker)."""
 
 import asyncio
+import gc
+import socket
 
 import pytest
 from aiokafka.errors import KafkaConnectionError
@@ -55,3 +57,28 @@ async def test_a_failure_that_waiting_cannot_fix_stops_the_job(consumer, monkeyp
 
     with pytest.raises(MissingTopicError):
         await consumer.run()  # the app logs it and fails its readiness check
+
+
+async def test_a_session_that_cannot_reach_kafka_leaves_no_client_open():
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        nowhere = f"127.0.0.1:{probe.getsockname()[1]}"
+    consumer = MessageConsumer(
+        Database("postgresql+asyncpg://shop:shop@127.0.0.1/never-connected"),
+        nowhere,
+        group_id="shopflow.inventory",
+        topics=["shopflow.inventory.commands"],
+        handlers=MessageHandlers(),
+    )
+    left_open: list[str] = []  # aiokafka reports a client collected unclosed to the loop
+    loop = asyncio.get_running_loop()
+    handler = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _, context: left_open.append(context["message"]))
+    try:
+        with pytest.raises(KafkaConnectionError):
+            await consumer._session()
+        gc.collect()
+    finally:
+        loop.set_exception_handler(handler)
+
+    assert left_open == []
