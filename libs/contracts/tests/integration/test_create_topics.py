@@ -9,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from shopflow_contracts.create_topics import main
 from shopflow_contracts.topics import Topics
+from shopflow_testing.printed import printed
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ async def test_creates_the_catalogue_under_the_prefix_and_then_nothing(infra, mo
         second = await _run(["--partitions", "2"])
 
         assert (first, second) == (0, 0)
-        out = capsys.readouterr().out.splitlines()
+        out = printed(capsys.readouterr().out)
         assert out[0].endswith(f"created: {' '.join(expected)}")
         assert out[1].endswith("created: none")
         await listed(admin, expected)

@@ -18,6 +18,7 @@ from shopflow_kit.messaging.consumer_retry import TransientError
 from shopflow_kit.messaging.dead_letters import dead_letter_topic, publish_dead_letter
 from shopflow_kit.messaging.dlq_command import main
 from shopflow_kit.messaging.envelope import Envelope, Message
+from shopflow_testing.printed import printed
 
 pytestmark = pytest.mark.integration
 
@@ -63,10 +64,11 @@ async def dead_letters(infra, topic) -> list[bytes]:
 
 
 async def dlq_command(capsys, *argv: str) -> tuple[int, str, str]:
-    """Run the command (off the event loop: it runs its own); its exit code, stdout and stderr."""
+    """Run the command (off the event loop: it runs its own); its exit code, what it printed
+    on stdout (log lines left out), and stderr."""
     exit_code = await asyncio.to_thread(main, argv)
     out, err = capsys.readouterr()
-    return exit_code, out, err
+    return exit_code, "".join(f"{line}\n" for line in printed(out)), err
 
 
 async def records_of(bootstrap: str, topic: str, count: int) -> list[ConsumerRecord]:

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, select, update
 from shopflow_kit.messaging import OUTBOX, Message
 from shopflow_kit.messaging.outbox import add_to_outbox
 from shopflow_kit.saga import SAGA_HISTORY, SAGAS, Saga, SagaDefinition, SagaStore, Step, attention
+from shopflow_testing.printed import printed
 
 pytestmark = pytest.mark.integration
 
@@ -160,7 +161,7 @@ async def test_make_sagas_lists_what_needs_attention(database, store, capsys):
     assert await asyncio.to_thread(attention.main, ["--database-url", url]) == 0
 
     # Only the table: an earlier test of the run may have sent JSON log lines to stdout too.
-    out = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("{")]
+    out = printed(capsys.readouterr().out)
     assert out[0].split() == ["SAGA", "ID", "DEFINITION", "STATUS", "STEP", "SINCE", "WHY"]
     assert out[1].startswith(f"{broken}  one-step    RUNNING")
     assert "data unreadable as Item" in out[1]
