@@ -269,6 +269,15 @@ def saga() -> Dashboard:
                 description="The order SLO's indicator; objective 99 %.",
             )
         )
+        .with_panel(
+            graph(
+                "Sagas waiting for an operator",
+                "short",
+                query("max by (saga) (saga_waiting_for_operator)", "{{saga}}"),
+                description="Their orders stay PENDING until someone acts (make sagas): "
+                "above 0 fires SagasNeedAttention.",
+            )
+        )
         .with_row(Row("Replies"))
         .with_panel(
             graph(

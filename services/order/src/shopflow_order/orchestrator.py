@@ -50,12 +50,14 @@ class Orchestrator:
         await self._settle(session, uuid.UUID(envelope.correlation_id), decision, cause=envelope)
 
     async def on_deadlines(self, session: AsyncSession, limit: int) -> int:
-        """Move on up to `limit` sagas whose step deadline has passed; returns how many."""
+        """Move on up to `limit` sagas whose step deadline has passed; returns how many.
+        Counts those waiting for an operator too: the sweeper passes them by, an alert not."""
         now = _now()
         overdue = await self.store.overdue(session, now, limit)
         for order_id in overdue:
             async with self.store.on_deadline(session, order_id, now) as decision:
                 await self._settle(session, order_id, decision, cause=None)
+        await self.store.count_waiting_for_operator(session)
         return len(overdue)
 
     async def cancel(self, session: AsyncSession, order_id: uuid.UUID) -> bool:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -49,6 +49,13 @@ class SagaMetrics:
             ["saga", "why"],
             registry=registry,
         )
+        self.waiting_for_operator = Gauge(
+            "saga_waiting_for_operator",
+            "Sagas waiting for an operator now (make sagas), as the last deadline sweep "
+            "counted them: what saga_needs_attention_total counted and nobody has handled yet.",
+            ["saga"],
+            registry=registry,
+        )
         self.deadlines_moved = Counter(
             "saga_deadlines_moved_total",
             "Step deadlines that passed while the step's command was unpublished, or had "
@@ -60,6 +67,7 @@ class SagaMetrics:
         self.needs_attention.labels(self.saga, "unreadable")
         self.needs_attention.labels(self.saga, "unconfirmed")
         self.deadlines_moved.labels(self.saga)
+        self.waiting_for_operator.labels(self.saga)
         self.started.labels(self.saga)
         self.ended.labels(self.saga, COMMITTED, "")
         self.duration.labels(self.saga, COMMITTED)

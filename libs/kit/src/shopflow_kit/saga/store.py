@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from sqlalchemy import (
     MetaData,
     Row,
+    func,
     insert,
     select,
     update,
@@ -179,6 +180,19 @@ class SagaStore(Generic[D]):
             else:
                 decision = self.saga.on_deadline(loaded.state, loaded.data, now)
                 yield await self._apply(session, saga_id, loaded, decision, now, None)
+
+    async def count_waiting_for_operator(self, session: AsyncSession) -> int:
+        """How many sagas wait for an operator now; the `saga_waiting_for_operator` gauge
+        says so until the next count (a partial index holds just those rows)."""
+        name = self.saga.definition.name
+        waiting = await session.scalar(
+            select(func.count())
+            .select_from(self.sagas)
+            .where(self.sagas.c.attention.is_not(None), self.sagas.c.definition == name)
+        )
+        assert waiting is not None  # a count always has its row
+        self.metrics.waiting_for_operator.labels(name).set(waiting)
+        return waiting
 
     async def needing_attention(self, session: AsyncSession) -> list[tuple[uuid.UUID, str]]:
         """Sagas waiting for an operator, oldest change first, each with why."""

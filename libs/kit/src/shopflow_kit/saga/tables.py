@@ -5,7 +5,19 @@
     SAGAS.migrate(0, 1)                     # the migration's upgrade(); migrate(1, 0) undoes it
 """
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Float, Integer, String, Uuid, func
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Uuid,
+    func,
+    text,
+)
 from sqlalchemy.schema import SchemaItem
 
 from shopflow_kit.schema import VersionedTable
@@ -50,6 +62,14 @@ def _sagas_version_3() -> list[SchemaItem]:
     ]
 
 
+def _sagas_version_4() -> list[SchemaItem]:
+    return [
+        # The few sagas waiting for an operator, counted on every deadline sweep (the
+        # saga_waiting_for_operator gauge) without reading the others.
+        Index("ix_sagas_attention", "attention", postgresql_where=text("attention IS NOT NULL")),
+    ]
+
+
 def _history_version_1() -> list[SchemaItem]:
     return [
         Column("id", Integer, primary_key=True, autoincrement=True),
@@ -60,7 +80,9 @@ def _history_version_1() -> list[SchemaItem]:
     ]
 
 
-SAGAS = VersionedTable("sagas", _sagas_version_1, _sagas_version_2, _sagas_version_3)
+SAGAS = VersionedTable(
+    "sagas", _sagas_version_1, _sagas_version_2, _sagas_version_3, _sagas_version_4
+)
 """One row per saga: its step, what it awaits, its deadline and its data."""
 
 SAGA_HISTORY = VersionedTable("saga_history", _history_version_1)

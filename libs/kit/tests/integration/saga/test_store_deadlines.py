@@ -151,6 +151,24 @@ async def test_a_saga_whose_data_does_not_read_is_set_aside_and_the_others_move_
     assert broken not in due  # a restart does not meet it first again
 
 
+async def test_the_waiting_gauge_counts_the_sagas_still_waiting_for_an_operator(database, store):
+    broken, _ = await started(database, store), await started(database, store)
+    async with database.transaction() as session:
+        await session.execute(update(sagas).where(sagas.c.id == broken).values(data={"no": 1}))
+    await sweep(database, store, T0 + 2 * STEP)
+    waiting = store.metrics.waiting_for_operator.labels("one-step")
+
+    async with database.transaction() as session:
+        assert await store.count_waiting_for_operator(session) == 1
+    assert waiting._value.get() == 1
+    async with database.transaction() as session:  # an operator mends the data
+        await session.execute(
+            update(sagas).where(sagas.c.id == broken).values(data={"id": "x"}, attention=None)
+        )
+        assert await store.count_waiting_for_operator(session) == 0
+    assert waiting._value.get() == 0  # unlike the counter, the alert's gauge falls back
+
+
 async def test_make_sagas_lists_what_needs_attention(database, store, capsys):
     broken = await started(database, store)
     async with database.transaction() as session:
