@@ -1,11 +1,15 @@
-"""What a request span costs, by who makes it: FastAPI itself or the contrib instrumentation.
+"""What a request span costs, by who makes it: FastAPI, the contrib instrumentation, the kit.
 
-ADR 0009's evidence. In one process, no network: requests/s of one `async def` route
-driven straight through ASGI, with no tracing, FastAPI's native spans as the kit sets them
-(one span a request), FastAPI's defaults (four), and `opentelemetry-instrumentation-fastapi`
-(three). Every span is sampled and batched to an exporter that drops it.
+ADR 0014's and ADR 0024's evidence. In one process, no network: one `async def` route
+driven straight through ASGI, with no tracing, FastAPI's native spans as the kit set them
+(one span a request), FastAPI's defaults (four), `opentelemetry-instrumentation-fastapi`
+(three), and the kit's `ServerSpanMiddleware` (one). Each is run with every request
+sampled (spans batched to an exporter that drops them) and with none sampled (every
+request a trace nobody records, as nine in ten are at the default ratio). The figures:
+requests/s, and CPU µs a request (what the neighbours on a shared machine move least).
 
     uv run --with opentelemetry-instrumentation-fastapi python benchmarks/fastapi_telemetry.py
+    uv run python benchmarks/fastapi_telemetry.py native-kit kit   # only these modes
 
 Each mode runs in a process of its own (the tracer provider is global), rounds interleaved.
 """
@@ -17,12 +21,13 @@ import sys
 import time
 from collections.abc import Sequence
 
-MODES = ("none", "native-kit", "native-default", "contrib")
+MODES = ("none", "native-kit", "native-default", "contrib", "kit")
+SAMPLING = ("sampled", "unsampled")
 ROUNDS = 3
 REQUESTS = 4000
 
 
-def build_app(mode: str):  # type: ignore[no-untyped-def]
+def build_app(mode: str, sampling: str):  # type: ignore[no-untyped-def]
     from fastapi import FastAPI
     from opentelemetry import trace
     from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -31,7 +36,7 @@ def build_app(mode: str):  # type: ignore[no-untyped-def]
         SpanExporter,
         SpanExportResult,
     )
-    from opentelemetry.sdk.trace.sampling import ALWAYS_ON
+    from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
 
     class Dropped(SpanExporter):
         spans = 0
@@ -41,7 +46,8 @@ def build_app(mode: str):  # type: ignore[no-untyped-def]
             return SpanExportResult.SUCCESS
 
     if mode != "none":
-        provider = TracerProvider(sampler=ALWAYS_ON)
+        root = ALWAYS_ON if sampling == "sampled" else ALWAYS_OFF
+        provider = TracerProvider(sampler=ParentBased(root))
         provider.add_span_processor(BatchSpanProcessor(Dropped(), max_queue_size=100_000))
         trace.set_tracer_provider(provider)
     quiet = {"metrics": False, "logs": False}
@@ -50,6 +56,7 @@ def build_app(mode: str):  # type: ignore[no-untyped-def]
         "native-kit": {**quiet, "operation_spans": False},
         "native-default": {},
         "contrib": {**quiet, "tracing": False},
+        "kit": {**quiet, "tracing": False},
     }[mode]
     app = FastAPI(telemetry=telemetry)  # type: ignore[arg-type]
 
@@ -61,11 +68,16 @@ def build_app(mode: str):  # type: ignore[no-untyped-def]
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         FastAPIInstrumentor.instrument_app(app)
+    if mode == "kit":
+        from shopflow_kit.server_spans import ServerSpanMiddleware
+
+        app.add_middleware(ServerSpanMiddleware)
     return app, Dropped
 
 
-async def requests_per_second(mode: str) -> tuple[float, float]:
-    app, exporter = build_app(mode)
+async def requests_per_second(mode: str, sampling: str) -> tuple[float, float, float]:
+    """Requests/s, CPU µs a request, spans a request."""
+    app, exporter = build_app(mode, sampling)
 
     async def call(path: str) -> None:
         scope = {
@@ -85,37 +97,50 @@ async def requests_per_second(mode: str) -> tuple[float, float]:
 
     for number in range(500):  # warm up
         await call(f"/things/{number}")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for number in range(REQUESTS):
         await call(f"/things/{number}")
     rate = REQUESTS / (time.perf_counter() - started)
+    cpu_us = 1e6 * (time.process_time() - cpu_started) / REQUESTS
     from opentelemetry import trace
 
     provider = trace.get_tracer_provider()
     if hasattr(provider, "force_flush"):
         provider.force_flush()
-    return rate, exporter.spans / (REQUESTS + 500)
+    return rate, cpu_us, exporter.spans / (REQUESTS + 500)
 
 
 def main() -> int:
-    if len(sys.argv) == 2:  # one measurement, in a process of its own
-        rate, spans = asyncio.run(requests_per_second(sys.argv[1]))
-        print(f"{rate} {spans}")
+    if len(sys.argv) == 4 and sys.argv[1] == "--one":  # one measurement, in a process of its own
+        rate, cpu_us, spans = asyncio.run(requests_per_second(sys.argv[2], sys.argv[3]))
+        print(f"{rate} {cpu_us} {spans}")
         return 0
-    rates: dict[str, list[float]] = {mode: [] for mode in MODES}
-    spans: dict[str, float] = {}
+    modes = sys.argv[1:] or MODES[1:]
+    runs = [("none", "sampled")] + [(mode, sampling) for mode in modes for sampling in SAMPLING]
+    rates: dict[tuple[str, str], list[float]] = {run: [] for run in runs}
+    cpu: dict[tuple[str, str], list[float]] = {run: [] for run in runs}
+    spans: dict[tuple[str, str], float] = {}
     for _ in range(ROUNDS):
-        for mode in MODES:
+        for run in runs:
             out = subprocess.run(
-                [sys.executable, __file__, mode], capture_output=True, text=True, check=True
+                [sys.executable, __file__, "--one", *run],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.split()
-            rates[mode].append(float(out[0]))
-            spans[mode] = float(out[1])
-    baseline = statistics.median(rates["none"])
-    print(f"{'server spans by':<16} {'spans/request':>13} {'requests/s':>11} {'vs none':>8}")
-    for mode in MODES:
-        rate = statistics.median(rates[mode])
-        print(f"{mode:<16} {spans[mode]:>13.1f} {rate:>11.0f} {rate / baseline:>8.2f}")
+            rates[run].append(float(out[0]))
+            cpu[run].append(float(out[1]))
+            spans[run] = float(out[2])
+    baseline = statistics.median(cpu[("none", "sampled")])
+    print(
+        f"{'server spans by':<16} {'sampling':<10} {'spans/request':>13} {'requests/s':>11}", end=""
+    )
+    print(f" {'CPU µs/request':>15} {'µs vs none':>11}")
+    for run in runs:
+        mode, sampling = run
+        us = statistics.median(cpu[run])
+        print(f"{mode:<16} {'' if mode == 'none' else sampling:<10} {spans[run]:>13.1f}", end="")
+        print(f" {statistics.median(rates[run]):>11.0f} {us:>15.0f} {us - baseline:>+11.0f}")
     return 0
 
 

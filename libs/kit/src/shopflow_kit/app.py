@@ -33,8 +33,14 @@ from shopflow_kit.metrics import MetricsMiddleware, ServiceMetrics, metrics_rout
 from shopflow_kit.problem_handlers import install_problem_handlers
 from shopflow_kit.problems import DEPENDENCY_UNAVAILABLE, documented_problems
 from shopflow_kit.request_id import RequestIdMiddleware
+from shopflow_kit.server_spans import ServerSpanMiddleware
 from shopflow_kit.settings import ServiceSettings
-from shopflow_kit.telemetry import configure_tracing, fastapi_telemetry, trace_database
+from shopflow_kit.telemetry import (
+    configure_tracing,
+    fastapi_telemetry,
+    trace_database,
+    tracing_enabled,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,8 +101,10 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     app.add_middleware(RequestIdMiddleware)
-    if settings.trusted_proxies:  # outermost: every layer sees the client's own address
+    if settings.trusted_proxies:  # every layer sees the client's own address
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    if tracing_enabled():  # outermost: the request's span covers every layer
+        app.add_middleware(ServerSpanMiddleware)
     for router in (health_router, metrics_router):
         app.include_router(router)
     # Any route may find its database away: a 503 to retry later (see `dependencies`).

@@ -67,15 +67,20 @@ class ServiceMetrics:
 
 def route_template(app: FastAPI, scope: Scope) -> str:
     """The template of the route serving `scope` (`/orders/{order_id}`), never the raw path."""
+    return matched_route(app, scope) or UNMATCHED_ROUTE
+
+
+def matched_route(app: FastAPI, scope: Scope) -> str | None:
+    """The template of the route `scope` matches (or only by path, e.g. a 405), if any."""
     partial = None
     # iter_route_contexts carries the full prefix of routes from included routers.
     for route in iter_route_contexts(app.routes):
         match, _ = route.matches(scope)
         if match is Match.FULL:
-            return route.path_format or UNMATCHED_ROUTE
+            return route.path_format or None
         if match is Match.PARTIAL and partial is None:
             partial = route.path_format
-    return partial or UNMATCHED_ROUTE
+    return partial
 
 
 class MetricsMiddleware:

@@ -1,9 +1,9 @@
 """Tracing, set up once per process from the standard `OTEL_*` variables.
 
 `create_app` calls `configure_tracing`; everything else finds the global tracer provider.
-What is traced: HTTP requests (FastAPI's own telemetry, health and metrics routes left
-out), calls made through the kit's HTTP clients, SQL statements, Redis commands, and each
-Kafka hop (the relay and consumer spans, see `messaging.tracing`).
+What is traced: HTTP requests (`server_spans`, health and metrics routes left out), calls
+made through the kit's HTTP clients, SQL statements, Redis commands, and each Kafka hop
+(the relay and consumer spans, see `messaging.tracing`).
 
 Inside a trace that is not recorded (nine requests in ten at the default ratio), the
 client libraries' spans are not made at all: a SQL statement, a Redis command or an HTTP
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,9 +62,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_SAMPLER = "parentbased_traceidratio"
 DEFAULT_SAMPLE_RATIO = 0.1
 """One trace in ten by default: cheap enough to leave on (see the tracing ADR's figures)."""
-
-UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-"""Probes and scrapes: frequent, uninteresting, and they would drown the real traces."""
 
 ENTRY_KINDS = frozenset({SpanKind.SERVER, SpanKind.CONSUMER, SpanKind.PRODUCER})
 """Kinds of span that may start a trace; see `EntryPointRoots`."""
@@ -161,17 +158,13 @@ class EntryPointRoots(Sampler):
 
 
 def fastapi_telemetry() -> TelemetryConfig:
-    """FastAPI's own request spans (ADR 0010): one span per request, probes left out.
+    """FastAPI's own telemetry, all off: the kit's `ServerSpanMiddleware` makes the request
+    spans (ADR 0024) and its middleware the Prometheus `http_*` metrics.
 
-    Its metrics stay off (Prometheus' `http_*` come from the kit's middleware), and so do
-    its per-phase spans (dependencies, endpoint, serialization): three more spans a
-    request, for timings the request span and its SQL children already show.
+    FastAPI's span builds its attributes before the sampler is asked and walks the
+    middleware stack on every request, a cost the nine requests in ten nobody samples paid.
     """
-    return {"metrics": False, "logs": False, "operation_spans": False, "exclude": _untraced}
-
-
-def _untraced(scope: MutableMapping[str, Any]) -> bool:
-    return scope.get("path") in UNTRACED_PATHS
+    return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 
 
 def tag_current_span(name: str, value: str | int) -> None:

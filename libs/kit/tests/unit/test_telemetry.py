@@ -1,23 +1,19 @@
-"""Tracing: the sampler the environment asks for, request spans, log lines joined to
-their span, and client spans that carry the trace on."""
-
-import json
-import logging
+"""Tracing: the sampler the environment asks for, and client spans that carry the trace on
+(request spans: test_server_spans)."""
 
 import httpx
 import pytest
-from fastapi import APIRouter
 from opentelemetry import context, trace
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanKind
 
-from shopflow_kit import Upstream, create_app
+from shopflow_kit import Upstream
 from shopflow_kit.telemetry import (
     DEFAULT_SAMPLE_RATIO,
     RecordedTracesOnly,
     sampler_from_environment,
 )
-from shopflow_testing.span_recorder import named, sampled_context, traceparent, unsampled_context
+from shopflow_testing.span_recorder import named, sampled_context, unsampled_context
 
 pytestmark = pytest.mark.unit
 
@@ -70,59 +66,6 @@ def test_a_background_query_alone_starts_no_trace_but_is_traced_inside_one(sampl
     assert sampler.should_sample(NO_PARENT, 1, "SELECT", kind).decision is Decision.DROP
     inside = sampler.should_sample(sampled_context(), 1, "SELECT", kind)
     assert inside.decision is Decision.RECORD_AND_SAMPLE
-
-
-def traced_app(settings):
-    router = APIRouter()
-
-    @router.get("/things/{thing_id}")
-    async def thing(thing_id: str) -> dict[str, str]:
-        logging.getLogger("things").info("looked up %s", thing_id)
-        return {"id": thing_id}
-
-    return create_app(settings, title="traced", routers=[router])
-
-
-async def test_a_request_is_a_server_span_in_the_callers_trace(settings, client_for, spans):
-    caller = sampled_context()
-    app = traced_app(settings)
-
-    async with client_for(app) as client:
-        await client.get("/things/42", headers={"traceparent": traceparent(caller)})
-
-    [span] = spans.get_finished_spans()
-    assert (span.name, span.kind) == ("GET /things/{thing_id}", SpanKind.SERVER)
-    assert span.attributes["http.route"] == "/things/{thing_id}"
-    caller_span = trace.get_current_span(caller).get_span_context()
-    assert span.context.trace_id == caller_span.trace_id
-    assert span.parent.span_id == caller_span.span_id
-
-
-async def test_probes_and_scrapes_are_not_traced(settings, client_for, spans):
-    app = traced_app(settings)
-    headers = {"traceparent": traceparent(sampled_context())}
-
-    async with client_for(app) as client:
-        for path in ("/healthz", "/readyz", "/metrics"):
-            await client.get(path, headers=headers)
-
-    assert spans.get_finished_spans() == ()
-
-
-async def test_a_requests_log_line_carries_its_spans_trace_and_span_ids(
-    settings, client_for, spans, capsys
-):
-    app = traced_app(settings)
-    capsys.readouterr()
-
-    async with client_for(app) as client:
-        await client.get("/things/7", headers={"traceparent": traceparent(sampled_context())})
-
-    [span] = spans.get_finished_spans()
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    [line] = [line for line in lines if line["message"] == "looked up 7"]
-    assert line["trace_id"] == f"{span.context.trace_id:032x}"
-    assert line["span_id"] == f"{span.context.span_id:016x}"
 
 
 async def traceparents_received(parent: context.Context) -> list[str]:

@@ -55,8 +55,9 @@ def _remote_parent(flags: TraceFlags) -> Context:
 
 
 def traceparent(context: Context) -> str:
+    """The W3C `traceparent` header a caller in `context` sends (sampled flag included)."""
     span = trace.get_current_span(context).get_span_context()
-    return f"00-{span.trace_id:032x}-{span.span_id:016x}-01"
+    return f"00-{span.trace_id:032x}-{span.span_id:016x}-{span.trace_flags:02x}"
 
 
 def named(spans: tuple[ReadableSpan, ...], name: str) -> ReadableSpan:

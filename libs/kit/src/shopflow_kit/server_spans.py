@@ -1,0 +1,161 @@
+"""The server span of every HTTP request: asked of the sampler first, built only if recorded.
+
+Nine requests in ten are not sampled at the default ratio, and each of them still needs
+a span context: it carries the trace on to the services it calls (`traceparent`, not
+sampled, so they make the same decision) and puts the trace id in its log lines. That is
+all such a request gets here: the incoming context extracted from the three headers the
+propagators read, the sampler asked, the non-recording span it answers made current, and
+the app called with the server's own `receive` and `send`. A recorded request gets the
+span FastAPI's own telemetry made (ADR 0024): named `METHOD /route/{template}`, kind
+`SERVER`, the HTTP semantic conventions' attributes, an error status on a 5xx or an
+exception. The sampler sees the span's name and kind, not its attributes (ours never
+read them: ratio, parent-based, entry points).
+
+Probes and scrapes (`UNTRACED_PATHS`) are not traced at all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.trace import Span, SpanKind, StatusCode
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shopflow_kit import attributes
+from shopflow_kit.metrics import matched_route
+
+UNTRACED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Probes and scrapes: frequent, uninteresting, and they would drown the real traces."""
+
+SCHEMA_URL = "https://opentelemetry.io/schemas/1.44.0"
+_METHODS = frozenset(
+    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"}
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# Query parameters the HTTP conventions say to redact: signatures and credentials in URLs.
+_SECRET_QUERY_PARAMETERS = frozenset(
+    {"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"}
+)
+
+
+class ServerSpanMiddleware:
+    """Makes each HTTP request a `SERVER` span, continuing the caller's trace if it sent one.
+
+    Add it outermost, so the span covers what every other middleware does and is current
+    when the server writes the access log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._tracer = trace.get_tracer("shopflow_kit.http", schema_url=SCHEMA_URL)
+        self._carried = frozenset(
+            field.encode("latin-1") for field in propagate.get_global_textmap().fields
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        parent = propagate.extract(self._carrier(scope))
+        span = self._tracer.start_span(span_method(scope), parent, kind=SpanKind.SERVER)
+        token = context.attach(trace.set_span_in_context(span, parent))
+        try:
+            if span.is_recording():
+                await self._recorded(span, scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            context.detach(token)
+
+    def _carrier(self, scope: Scope) -> dict[str, list[str]]:
+        """The request's headers the propagators read (`traceparent`, `tracestate`, `baggage`)."""
+        carrier: dict[str, list[str]] = {}
+        for name, value in scope["headers"]:
+            if name in self._carried:
+                carrier.setdefault(name.decode("latin-1"), []).append(value.decode("latin-1"))
+        if len(baggage := carrier.get("baggage", ())) > 1:
+            carrier["baggage"] = [",".join(baggage)]  # the propagator reads the first only
+        return carrier
+
+    async def _recorded(self, span: Span, scope: Scope, receive: Receive, send: Send) -> None:
+        span.set_attributes(_request_attributes(scope))
+        if (route := matched_route(scope["app"], scope)) is not None:
+            span.update_name(f"{span_method(scope)} {route}")
+            span.set_attribute(attributes.HTTP_ROUTE, route)
+        status: int | None = None
+
+        async def send_noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        error: str | None = None
+        try:
+            await self.app(scope, receive, send_noting_status)
+        except BaseException as exc:
+            error = _type_name(exc)
+            raise
+        finally:
+            if status is not None:
+                span.set_attribute(attributes.HTTP_RESPONSE_STATUS_CODE, status)
+            if error is None and (status is None or status >= 500):
+                error = str(status) if status is not None else "incomplete_response"
+            if error is not None:
+                span.set_attribute(attributes.ERROR_TYPE, error)
+                span.set_status(StatusCode.ERROR)
+            span.end()
+
+
+def span_method(scope: Scope) -> str:
+    """The method as a span name starts: a method the conventions do not know is `HTTP`."""
+    method: str = scope["method"]
+    return method if method in _METHODS else "HTTP"
+
+
+def _request_attributes(scope: Scope) -> dict[str, Any]:
+    method: str = scope["method"]
+    found: dict[str, Any] = {
+        attributes.URL_SCHEME: scope.get("scheme", "http"),
+        attributes.HTTP_REQUEST_METHOD: method if method in _METHODS else "_OTHER",
+        attributes.URL_PATH: scope["path"],
+        **_server_address(scope),
+    }
+    if method not in _METHODS:
+        found[attributes.HTTP_REQUEST_METHOD_ORIGINAL] = method
+    if version := scope.get("http_version"):
+        found[attributes.NETWORK_PROTOCOL_VERSION] = version
+    if query := scope.get("query_string"):
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        found[attributes.URL_QUERY] = urlencode(
+            [(k, "REDACTED" if k in _SECRET_QUERY_PARAMETERS else v) for k, v in pairs]
+        )
+    return found
+
+
+def _server_address(scope: Scope) -> dict[str, Any]:
+    """`server.address`/`server.port` from the Host header (the server's socket without one)."""
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    if host is None:
+        address, port = scope.get("server") or (None, None)
+    else:
+        try:
+            authority = urlsplit("//" + host.decode("latin-1"))
+            address, port = authority.hostname, authority.port
+        except ValueError:  # a malformed Host is the client's problem, not the span's
+            return {}
+        port = port or _DEFAULT_PORTS.get(scope.get("scheme", "http"))
+    found: dict[str, Any] = {}
+    if address is not None:
+        found[attributes.SERVER_ADDRESS] = address
+        if port is not None:
+            found[attributes.SERVER_PORT] = port
+    return found
+
+
+def _type_name(exc: BaseException) -> str:
+    kind = type(exc)
+    if kind.__module__ == "builtins":
+        return kind.__qualname__
+    return f"{kind.__module__}.{kind.__qualname__}"
