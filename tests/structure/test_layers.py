@@ -4,7 +4,8 @@
     libs/testing                 fixtures and stand-ins: anything below it
     benchmarks                   the harness: the stack, the drills' load generator, the
                                  gateway's own rate-limit script it measures (ADR 0006), and
-                                 the order service's app, two versions of it side by side
+                                 the order and inventory services' apps, two versions of
+                                 each side by side
     deploy/local                 the stack runner (reads the topic catalogue from contracts)
     deploy/docker                the images and the compose stack, from the stack's config
     deploy/drills                the auditor and load generator (contracts and kit), and the
@@ -39,7 +40,15 @@ ALLOWED = {
     DRILLS: {CONTRACTS, KIT, STACK, DOCKER},
     DOCKER: {STACK, CONTRACTS, KIT},
     TESTING: {KIT, CONTRACTS, STACK, DOCKER},
-    BENCHMARKS: {KIT, CONTRACTS, STACK, DRILLS, "shopflow_gateway", "shopflow_order"},
+    BENCHMARKS: {
+        KIT,
+        CONTRACTS,
+        STACK,
+        DRILLS,
+        "shopflow_gateway",
+        "shopflow_order",
+        "shopflow_inventory",
+    },
     **{deployable: {KIT, CONTRACTS} for deployable in DEPLOYABLES},
 }
 DEV_ONLY = {"pytest", "pytest_asyncio", "hypothesis", "schemathesis", "testcontainers"}

@@ -1,16 +1,17 @@
 """Two versions of one read path, side by side: CPU per request, old and new.
 
-`python -m shopflow_benchmarks.side_by_side [--app order|gateway] --before main` (the
-stack running, `make up`): the app's code at `--before` (a `git archive` of it) and the
+`python -m shopflow_benchmarks.side_by_side [--app order|inventory|gateway] --before main`
+(the stack running, `make up`): the app's code at `--before` (a `git archive` of it) and the
 working tree's are started as two more processes of the stack, with its environment (its
-tracing included), and wrk reads the same order from one, then the other, `--rounds`
-times: `GET /orders/{id}` on an order service (without its background jobs, `--lifespan
-off`: no relay, consumer or sweeper, only reads are counted), or `GET /api/v1/orders/{id}`
-through a gateway (rate limit raised, as the bench's own) to the stack's order service.
+tracing included), and wrk reads from one, then the other, `--rounds` times: one order,
+`GET /orders/{id}`, on an order service, or one product, `GET /products/{sku}`, on an
+inventory service (either without its background jobs, `--lifespan off`: no relay,
+consumer or sweeper, only reads are counted), or `GET /api/v1/orders/{id}` through a
+gateway (rate limit raised, as the bench's own) to the stack's order service.
 
 On a shared machine the rates swing with the neighbours, but the CPU seconds a request
 costs do not: each run reports req/s and CPU ms per request of the version's process and
-of what the read reaches next, the same process for both versions (the order service's
+of what the read reaches next, the same process for both versions (the service's
 PostgreSQL, its postmaster and backends; or the stack's order service).
 `--set OTEL_SDK_DISABLED=true` (any NAME=VALUE, repeated) runs both with that variable:
 what tracing costs each version.
@@ -30,6 +31,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import uvloop
 
 from shopflow_benchmarks.harness import (
@@ -48,10 +50,30 @@ from shopflow_stack.apps import AppProcess
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.stack import Stack
 
-SOURCES = ("services/order/src", "gateway/src", "libs/kit/src", "libs/contracts/src")
+SOURCES = (
+    "services/order/src",
+    "services/inventory/src",
+    "gateway/src",
+    "libs/kit/src",
+    "libs/contracts/src",
+)
 """What a version is made of: the apps and the libraries they import."""
-DOWNSTREAM = {"order": "postgres-order", "gateway": "order"}
+DOWNSTREAM = {"order": "postgres-order", "inventory": "postgres-inventory", "gateway": "order"}
 """What each app's read reaches next, measured alongside (the same process for both)."""
+SERVICE_APPS = {
+    "order": "shopflow_benchmarks.order_app:order_app",
+    "inventory": "shopflow_benchmarks.inventory_app:inventory_app",
+}
+"""The services' uvicorn factories (the gateway runs as the bench's own)."""
+
+
+async def _a_sku(gateway: str) -> str:
+    """The catalogue's first product: a read of one row, never cached by the service."""
+    async with httpx.AsyncClient(base_url=gateway, timeout=10) as client:
+        answer = await client.get("/api/v1/products")
+        answer.raise_for_status()
+        sku: str = answer.json()[0]["sku"]
+    return sku
 
 
 def _sources_at(ref: str, into: Path) -> Path:
@@ -69,16 +91,17 @@ def _sources_at(ref: str, into: Path) -> Path:
 async def _app(
     stack: Stack, app: str, root: Path, label: str, overrides: Mapping[str, str]
 ) -> AsyncIterator[tuple[str, int]]:
-    """The `app` (order, gateway) from the sources under `root`, on the stack; (URL, pid).
+    """The `app` (order, inventory, gateway) from the sources under `root`, on the stack;
+    (URL, pid).
 
-    The order service runs without its background jobs; the gateway as the bench's own,
-    its rate limit raised."""
+    A service runs without its background jobs; the gateway as the bench's own, its rate
+    limit raised."""
     port = free_port()
-    if app == "order":
-        order = next(process for process in stack.apps if process.name == "order")
-        assert isinstance(order, AppProcess)
-        environment = {**order.environment(), "ORDER_PORT": str(port)}
-        argv = ["-m", "uvicorn", "shopflow_benchmarks.order_app:order_app", "--factory"]
+    if app in SERVICE_APPS:
+        service = next(process for process in stack.apps if process.name == app)
+        assert isinstance(service, AppProcess)
+        environment = {**service.environment(), f"{app.upper()}_PORT": str(port)}
+        argv = ["-m", "uvicorn", SERVICE_APPS[app], "--factory"]
         # An access log line per request, as the service writes.
         argv += ["--port", str(port), "--lifespan", "off", "--log-level", "info"]
     else:
@@ -110,7 +133,11 @@ async def compare(
     downstream = DOWNSTREAM[app]
     tokens = ServiceTokens(env[SERVICE_TOKEN_SECRET_VARIABLE], issuer="bench")
     caller = Caller(CUSTOMER, frozenset({"customer"}))
-    path = f"/orders/{order_id}" if app == "order" else f"/api/v1/orders/{order_id}"
+    path = {
+        "order": f"/orders/{order_id}",
+        "inventory": f"/products/{await _a_sku(env['SHOPFLOW_GATEWAY_URL'])}",
+        "gateway": f"/api/v1/orders/{order_id}",
+    }[app]
     runs: list[dict[str, float | str]] = []
     with tempfile.TemporaryDirectory(prefix="side-by-side-") as scratch:
         old_sources = _sources_at(before, Path(scratch))
@@ -121,7 +148,7 @@ async def compare(
             for round_ in range(1, rounds + 1):
                 for label, (url, pid) in ((before, old), ("working tree", new)):
                     # A service token lasts a minute: signed afresh for each run.
-                    token = tokens.sign(caller, "order") if app == "order" else access_token
+                    token = access_token if app == "gateway" else tokens.sign(caller, app)
                     measured = {app: pid, downstream: stack_pids(stack)[downstream]}
                     run = await _run(f"{url}{path}", bearer(token), measured, seconds, connections)
                     runs.append({"version": label, "round": round_, **run})
