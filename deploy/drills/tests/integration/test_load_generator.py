@@ -210,3 +210,25 @@ async def test_outcomes_are_settled_and_cancels_sent(serve):
     summary = summarise(record)
     assert summary.outcomes == {"CONFIRMED": 10}
     assert summary.placed_to_confirmed.count == 10
+
+
+async def test_a_plan_s_stages_keep_one_schedule_and_the_record_says_them(serve):
+    gateway = StandInGateway()
+
+    record = await run_load(plan(await serve(gateway), rate=10, duration=0.5, then=((20, 0.5),)))
+
+    assert [o.scheduled_at for o in record.orders] == [n / 10 for n in range(5)] + [
+        0.5 + n / 20 for n in range(10)
+    ]
+    assert (record.duration, record.stages) == (1.0, [(10, 0.5), (20, 0.5)])
+    assert all(o.order_id for o in record.orders)
+
+
+async def test_clients_told_not_to_come_back_go_away(serve):
+    gateway = StandInGateway(script=[503])
+
+    record = await run_load(plan(await serve(gateway), rate=2, come_back=False))
+
+    for order in record.orders:
+        assert len(gateway.attempts[order.key]) == 4  # its attempts, and no come-back
+        assert not any(a.late for a in order.attempts)

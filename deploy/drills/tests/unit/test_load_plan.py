@@ -37,3 +37,18 @@ def test_percentiles_are_measured_values_by_nearest_rank():
     assert (cuts.count, cuts.p50, cuts.p95, cuts.p99, cuts.max) == (100, 50.0, 95.0, 99.0, 100.0)
     assert Percentiles.of([0.2]).p99 == 0.2
     assert Percentiles.of([]).ms() == "none measured"
+
+
+def test_a_plan_goes_on_at_each_stage_s_rate_its_schedule_unbroken():
+    plan = LoadPlan("http://gateway", rate=2, duration=1, then=((4, 0.5), (1, 2)))
+    assert plan.stages == ((2, 1), (4, 0.5), (1, 2))
+    assert plan.seconds == 3.5
+    assert plan.arrivals == 2 + 2 + 2
+    assert plan.schedule() == [0.0, 0.5, 1.0, 1.25, 1.5, 2.5]
+    assert len(kinds_for(plan)) == plan.arrivals
+
+
+def test_one_stage_is_due_at_i_over_the_rate():
+    plan = LoadPlan("http://gateway", rate=20, duration=1)
+    assert plan.stages == ((20, 1),)
+    assert plan.schedule() == [n / 20 for n in range(20)]

@@ -4,7 +4,8 @@ A closed loop (send, wait for the answer, send the next) slows down with the sho
 hides its latency: coordinated omission. Here arrival i is due at i / rate seconds and is
 sent then (or as soon as the client's own event loop can), in its own task, however many
 are still waiting; its latency is measured from when it was *due*, so a client-side delay
-is counted against the shop, never silently dropped.
+is counted against the shop, never silently dropped. A plan may go on at other rates
+(`then`: an overload and the return to normal, say), the schedule unbroken.
 
 After the arrivals, the generator can settle: read every accepted order's outcome from
 the customers' order lists (one request per hundred orders, not one per order), until
@@ -42,7 +43,7 @@ CLOCK_SKEW = timedelta(seconds=60)  # how far before the run an order list is st
 class LoadPlan:
     gateway_url: str
     rate: float  # orders a second
-    duration: float  # seconds of arrivals
+    duration: float  # seconds of arrivals at `rate`
     mix: Mapping[Kind, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     users: tuple[str, ...] = ("alice", "bob")  # demo customers, taking turns
     admin: str = "admin"  # creates the run's products, unless skus are given
@@ -55,10 +56,33 @@ class LoadPlan:
     connections: int = 512
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     seed: int | None = None
+    then: tuple[tuple[float, float], ...] = ()  # further (rate, seconds) stages, in turn
+    # Clients left not knowing (a 5xx, no answer) ask again once the run is over
+    # (`come_back`); off, they went away, as customers told "busy" may.
+    come_back: bool = True
+
+    @property
+    def stages(self) -> tuple[tuple[float, float], ...]:
+        return ((self.rate, self.duration), *self.then)
+
+    @property
+    def seconds(self) -> float:
+        """Of arrivals, every stage."""
+        return sum(seconds for _, seconds in self.stages)
 
     @property
     def arrivals(self) -> int:
-        return round(self.rate * self.duration)
+        return sum(round(rate * seconds) for rate, seconds in self.stages)
+
+    def schedule(self) -> list[float]:
+        """When each arrival is due, in seconds from the run's start: i / rate within a
+        stage, from the stage's start."""
+        due: list[float] = []
+        start = 0.0
+        for rate, seconds in self.stages:
+            due += [start + n / rate for n in range(round(rate * seconds))]
+            start += seconds
+        return due
 
     def password(self, user: str) -> str:
         return self.passwords.get(user, f"{user}-password")
@@ -97,7 +121,7 @@ async def read_outcomes(plan: LoadPlan, record: LoadRecord, seconds: float) -> N
         return (datetime.now(UTC) - record.started_at).total_seconds()
 
     async with shop_client(plan, clock) as shop:
-        await settle(shop, record, seconds)
+        await settle(shop, record, seconds, come_back=plan.come_back)
 
 
 async def place_orders(
@@ -117,7 +141,8 @@ async def place_orders(
             gateway=plan.gateway_url,
             started_at=datetime.now(UTC),
             rate=plan.rate,
-            duration=plan.duration,
+            duration=plan.seconds,
+            stages=list(plan.stages) if plan.then else [],
             mix=dict(plan.mix),
             skus=skus,
         )
@@ -125,8 +150,7 @@ async def place_orders(
         if on_start is not None:
             on_start(record)
         tasks = []
-        for n, kind in enumerate(kinds):
-            due = n / plan.rate
+        for n, (kind, due) in enumerate(zip(kinds, plan.schedule(), strict=True)):
             await asyncio.sleep(max(0.0, due - shop.clock()))
             order = ClientOrder(
                 key=str(uuid.uuid4()),
@@ -158,7 +182,7 @@ def _request(order: ClientOrder, skus: Mapping[str, str]) -> tuple[list[Json], s
     return [{"sku": sku, "quantity": 1}], card
 
 
-async def come_back(shop: ShopClient, record: LoadRecord) -> None:
+async def _come_back(shop: ShopClient, record: LoadRecord) -> None:
     """Every client left not knowing (its last answer a 5xx or none, its retries spent)
     asks again, same request, same Idempotency-Key, as a customer back later does: the
     key must converge, on the order the shop may have committed before it failed to
@@ -196,16 +220,19 @@ async def _products(shop: ShopClient, plan: LoadPlan, kinds: list[Kind]) -> dict
     return skus
 
 
-async def settle(shop: ShopClient, record: LoadRecord, seconds: float) -> None:
+async def settle(
+    shop: ShopClient, record: LoadRecord, seconds: float, *, come_back: bool = True
+) -> None:
     """Read accepted orders' outcomes until every one is final or `seconds` have passed,
-    once every client left not knowing has come back (`come_back`).
+    once every client left not knowing has come back (`come_back`), unless told not to.
 
     Each sweep pages through each customer's order list, newest first, down to the run's
     start: a hundred outcomes a request. Orders never seen there are asked for one by
     one at the end, so a lost one shows as no outcome.
     """
     deadline = shop.clock() + seconds
-    await come_back(shop, record)
+    if come_back:
+        await _come_back(shop, record)
     accepted = {o.order_id: o for o in record.orders if o.order_id}
     while True:
         pending = {i: o for i, o in accepted.items() if not (o.outcome and o.outcome.final)}

@@ -102,8 +102,10 @@ class LoadRecord(BaseModel):
     version: Literal[1] = 1
     gateway: str
     started_at: datetime  # the wall clock at second 0 of the run
-    rate: float  # orders a second, offered
+    rate: float  # orders a second, offered (the first stage's)
     duration: float  # seconds of arrivals
+    # Each stage's (rate, seconds) when the rate changed during the run; empty: one stage.
+    stages: list[tuple[float, float]] = Field(default_factory=list)
     mix: dict[str, float]
     skus: dict[str, str]  # what the run ordered: "in_stock", "out_of_stock"
     ended_at: float | None = None  # when the last arrival's answer came in (run clock)
