@@ -22,7 +22,7 @@ def number(figures: dict, *path: str) -> float:
     return value
 
 
-# Tracing restarts the services for `off` and back: `default` is `full`'s code at another ratio.
+# Tracing runs one mode, on the bench gateway alone (SMOKE.tracing_services): no service restarts.
 @pytest.mark.timeout(600)
 async def test_a_tiny_bench_run_has_every_figure(shop, request):
     figures = await run(SMOKE)
@@ -42,6 +42,18 @@ async def test_a_tiny_bench_run_has_every_figure(shop, request):
     number(saga, "stack_cpu_ms_per_order")
     assert saga["audit"]["consistent"], saga["audit"]
     assert figures["search"]["steps"]
+    overload = figures["overload"]
+    assert list(overload["windows"]) == ["before", "overload", "after", "later"]
+    for window in overload["windows"].values():
+        assert window["offered"] == round(window["rate"] * window["seconds"]) > 0
+        assert window["accepted"] + window["never_accepted"] == window["offered"]
+        assert window["attempts"] >= window["offered"]
+    assert overload["windows"]["overload"]["rate"] == 2 * overload["sustainable_rate"]
+    number(overload, "confirmed_vs_sustainable")
+    number(overload, "accepted_then_timed_out")
+    number(overload, "answers_not_at_the_door")
+    assert isinstance(overload["back_to_normal"], bool)
+    assert overload["audit"]["consistent"], overload["audit"]
     for read in ("bare_app", "order_healthz"):
         assert number(figures["reads"], read, "requests_per_second") > 0
     for pair in figures["reads"]["get_order"]:
@@ -66,7 +78,7 @@ async def test_a_tiny_bench_run_has_every_figure(shop, request):
     assert [s for s in SERVICES if shop.get(s).staleness() is not None] == []
 
     text = markdown(figures)
-    for heading in ("The saga, sustained", "CPU per order", "Highest rate", "One read"):
+    for heading in ("The saga, sustained", "CPU per order", "Highest rate", "Overload", "One read"):
         assert heading in text
     for heading in ("Outbox relay", "Ceilings", "Memory", "Tracing cost"):
         assert heading in text

@@ -7,7 +7,7 @@ run's tables, replaced by each run, and the history, one row added by each run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,10 @@ LATEST = ("<!-- bench:latest -->", "<!-- /bench:latest -->")
 HISTORY = ("<!-- bench:history -->", "<!-- /bench:history -->")
 HISTORY_HEADER = (
     "| date | commit | sustained: offered → confirmed/s, p99 | highest rate, p99 ≤ 1 s "
-    "| stack CPU/order | GET direct / via gateway | relay drain |\n|---|---|---|---|---|---|---|"
+    "| overload 2×: confirmed/s of sustainable, timed out | stack CPU/order "
+    "| GET direct / via gateway | relay drain |\n|---|---|---|---|---|---|---|---|"
 )
+HISTORY_COLUMNS = 8
 
 Figures = dict[str, Any]
 
@@ -27,7 +29,8 @@ def markdown(run: Figures) -> str:
         f"Machine: {run['machine_line']}.",
         "",
     ]
-    for part in (_saga, _cpu, _search, _reads, _relay, _ceilings, _memory, _tracing, _upstream):
+    parts = (_saga, _cpu, _search, _overload, _reads, _relay, _ceilings, _memory, _tracing)
+    for part in (*parts, _upstream):
         section = list(part(run))
         if section:
             lines += [*section, ""]
@@ -111,6 +114,103 @@ def _search(run: Figures) -> Iterator[str]:
             f"| {step['rate']:g} | {step['offered']} | {step['accepted']} | {step['confirmed']} "
             f"| {p99} | {'yes' if step['passed'] else 'no'} |"
         )
+
+
+WINDOW_LABELS = {
+    "before": "before",
+    "overload": "overload",
+    "after": "just after",
+    "later": "later",
+}
+
+
+def _overload(run: Figures) -> Iterator[str]:
+    over = run.get("overload")
+    if not over:
+        return
+    windows = over["windows"]
+    rate, target = over["sustainable_rate"], over["p99_target_ms"]
+    source = "the search's highest" if over["sustainable_rate_from"] == "search" else "`rate`"
+    shown = windows["overload"]
+    yield (
+        f"### Overload: {over['factor']:g} × {rate:g} orders/s ({source}) for "
+        f"{shown['seconds']:g} s, open loop, between the sustainable rate before and after"
+    )
+    yield ""
+    yield (
+        "Windows by when each order was due. A refused client tries again once when "
+        f"Retry-After says ({over['attempts_per_order']} attempts at most), then goes away; "
+        "every answer is counted.\n"
+    )
+    yield "| figure | " + " | ".join(WINDOW_LABELS[name] for name in windows) + " |"
+    yield "|---|" + "---|" * len(windows)
+
+    def row(what: str, cell: Callable[[Figures], str]) -> str:
+        return f"| {what} | " + " | ".join(cell(w) for w in windows.values()) + " |"
+
+    def cuts(figures: Figures) -> str:
+        return " / ".join(_ms_or_dash(figures[q]) for q in ("p50_ms", "p99_ms"))
+
+    yield row("offered", lambda w: f"{w['rate']:g}/s for {w['seconds']:g} s: {w['offered']:,}")
+    yield row("attempts, retries included (per s)", lambda w: f"{w['attempts_per_second']:.1f}")
+    yield row(
+        "accepted (after a refusal)", lambda w: f"{w['accepted']:,} ({w['refused_then_accepted']})"
+    )
+    yield row(
+        "refused at the door (Retry-After): orders / answers",
+        lambda w: f"{w['refused_orders']:,} / {w['refused_answers']:,}",
+    )
+    yield row("never accepted", lambda w: f"{w['never_accepted']:,}")
+    yield row("answers other than 202", lambda w: _counts(w["answers"]))
+    yield row("outcomes of the accepted", lambda w: _counts(w["outcomes"]))
+    yield row("placed → final p50 / p99 (ms)", lambda w: cuts(w["placed_to_final"]))
+    yield row("accepted after p50 / p99 (ms, client clock)", lambda w: cuts(w["accepted_after"]))
+    yield ""
+    yield "| issue 12 asks | measured | met |\n|---|---|---|"
+    confirmed, share = over["confirmed_per_second_in_overload"], over["confirmed_vs_sustainable"]
+    yield (
+        f"| confirmed/s while overloaded ≥ 90 % of {rate:g}/s | {confirmed:.1f}/s, "
+        f"{share:.0%} | {_yes(share >= 0.9)} |"
+    )
+    timed_out, audited = over["accepted_then_timed_out"], over["audit"]
+    found = ", ".join(f"{kind} {n}" for kind, n in sorted(audited["violations"].items()))
+    yield (
+        f"| no order accepted, then timed out | {timed_out} (the auditor: "
+        f"{audited['timed_out']} timed out, {found or 'consistent'}) | "
+        f"{_yes(timed_out == 0 and audited['timed_out'] == 0)} |"
+    )
+    elsewhere = over.get("answers_not_at_the_door")
+    if elsewhere is not None:
+        yield (
+            "| every order not taken refused at the door (503 `overloaded`, 429, Retry-After) | "
+            f"{elsewhere:,} answers neither a 202 nor such a refusal | {_yes(elsewhere == 0)} |"
+        )
+    last = over["last_not_confirmed_in_time_seconds"]
+    later = windows.get("later")
+    if later is not None:
+        since = later["start"] - shown["start"] - shown["seconds"]
+        measured = (
+            f"p99 {_ms_or_dash(later['placed_to_final']['p99_ms'])} ms, "
+            f"{later['never_accepted']} not accepted; the last order not confirmed within "
+            f"{target:,.0f} ms was due "
+            + ("before the overload's end" if last is None else f"{last:.1f} s after its end")
+        )
+        yield (
+            f"| back to normal within {since:g} s: orders due later placed → final p99 ≤ "
+            f"{target:,.0f} ms, all accepted | {measured} | {_yes(over['back_to_normal'])} |"
+        )
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n:,}" for name, n in sorted(counts.items())) or "none"
+
+
+def _ms_or_dash(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _yes(met: bool | None) -> str:
+    return "–" if met is None else ("yes" if met else "**no**")
 
 
 def _reads(run: Figures) -> Iterator[str]:
@@ -282,6 +382,12 @@ def history_row(run: Figures) -> str:
     highest = (
         "–" if not search or search["highest_rate"] is None else f"{search['highest_rate']:g}/s"
     )
+    over = run.get("overload")
+    overloaded = (
+        f"{over['confirmed_vs_sustainable']:.0%}, {over['accepted_then_timed_out']}"
+        if over
+        else "–"
+    )
     cpu = f"{saga['stack_cpu_ms_per_order']:.0f} ms" if saga else "–"
     read = "–"
     if reads:
@@ -291,7 +397,7 @@ def history_row(run: Figures) -> str:
             f"{widest['gateway']['requests_per_second']:,.0f} req/s (c={widest['connections']})"
         )
     drain = f"{relay['drain_per_second']['1 relay']:,.0f}/s" if relay else "–"
-    cells = (run["date"], f"`{run['commit']}`", sustained, highest, cpu, read, drain)
+    cells = (run["date"], f"`{run['commit']}`", sustained, highest, overloaded, cpu, read, drain)
     return "| " + " | ".join(cells) + " |"
 
 
@@ -301,9 +407,21 @@ def update_docs(path: Path, run: Figures) -> None:
     text = _between(text, LATEST, "\n" + markdown(run))
     begin, end = HISTORY
     rows = re.search(re.escape(begin) + r"\n(.*?)" + re.escape(end), text, re.DOTALL)
-    old = [line for line in (rows.group(1) if rows else "").splitlines() if line.startswith("| 2")]
+    old = [
+        _columns(line)
+        for line in (rows.group(1) if rows else "").splitlines()
+        if line.startswith("| 2")
+    ]
     text = _between(text, HISTORY, "\n".join([HISTORY_HEADER, *old, history_row(run)]) + "\n")
     path.write_text(text)
+
+
+def _columns(row: str) -> str:
+    """A history row of a run before the overload was measured, with its cell as "–"."""
+    cells = row.strip().strip("|").split(" | ")
+    if len(cells) == HISTORY_COLUMNS - 1:
+        cells.insert(4, "–")
+    return "| " + " | ".join(cell.strip() for cell in cells) + " |"
 
 
 def _between(text: str, markers: tuple[str, str], body: str) -> str:

@@ -159,6 +159,7 @@ async def highest_rate(bench: Bench) -> dict[str, Any]:
         else:
             failed_at = rate
         rate = _next_rate(passed_at, failed_at)
+    bench.sustainable_rate = passed_at
     return {
         "p99_target_ms": sizes.p99_target * 1000,
         "step_seconds": sizes.search_seconds,

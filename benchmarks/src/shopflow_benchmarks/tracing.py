@@ -3,7 +3,8 @@
 Each mode runs on the same stack within the same minutes: the stack's five services run
 that mode's standard OTEL_* variables (spans exported to the stack's Jaeger), restarted
 together unless they already do (`full` is the local stack's own), and a gateway of the
-bench's own is started with them, then
+bench's own is started with them (the smoke restarts no service, `tracing_services`: its
+modes are the gateway's alone), then
 
 - **reads**: wrk reads `GET /api/v1/products/{sku}` (never cached: gateway → inventory →
   PostgreSQL; a server span in each service, the gateway's client and Redis spans, the
@@ -32,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from shopflow_benchmarks.harness import Bench, load_gateway, stack_pids
+from shopflow_benchmarks.harness import SERVICES, Bench, load_gateway, stack_pids
 from shopflow_benchmarks.processes import ProcessSample, sample
 from shopflow_benchmarks.saga import load_run
 from shopflow_benchmarks.wrk import wrk
@@ -43,7 +44,6 @@ MODES: dict[str, dict[str, str]] = {
     "default": {"OTEL_TRACES_SAMPLER_ARG": "0.1"},  # the kit's default: one trace in ten
     "full": {"OTEL_TRACES_SAMPLER_ARG": "1.0"},
 }
-SERVICES = ("order", "inventory", "payment", "notification", "payment-provider")
 READ_SERVICES = ("gateway", "inventory")  # the processes a read reaches
 BACKEND = "jaeger"  # receives the spans: its CPU is the exporting's other half
 
@@ -92,6 +92,7 @@ async def tracing(bench: Bench) -> dict[str, Any]:
         "rounds": sizes.tracing_rounds,
         "order_rate": sizes.tracing_order_rate,
         "order_seconds": sizes.tracing_order_seconds,
+        "services_in_mode": ["gateway", *sizes.tracing_services],
         "modes": medians,
         "vs_off": {
             mode: m["requests_per_second"] / off["requests_per_second"]
@@ -106,7 +107,8 @@ async def tracing(bench: Bench) -> dict[str, Any]:
 
 async def _mode(bench: Bench, sku: str) -> dict[str, float]:
     """Both measurements under the environment in force (the mode's)."""
-    await bench.stack.up(SERVICES)  # restarts those started with another mode's variables
+    # restarts those started with another mode's variables
+    await bench.stack.up(bench.sizes.tracing_services)
     async with load_gateway(bench.stack, bench.log_dir) as (gateway_url, gateway_pid):
         pids = {**stack_pids(bench.stack), "gateway": gateway_pid}
         read = await _read(bench, f"{gateway_url}/api/v1/products/{sku}", pids)
