@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +78,33 @@ def test_an_approved_order_reaches_confirmed_with_its_saga_steps(page: Page, pro
     expect(order.locator(".status")).to_have_text("CONFIRMED")
     expect(saga_of(order)).to_contain_text(["StockReserved", "PaymentCharged", "StockCommitted"])
     snap("confirmed")
+
+
+def test_an_order_read_just_after_its_payment_is_read_again_until_its_saga_closes(
+    page: Page, product: str
+):
+    """An order is CONFIRMED once paid, and its stock is committed after that: a poll can
+    see CONFIRMED before StockCommitted. Each order's first CONFIRMED read is served here as
+    it would have been at that moment; the console must read the order again."""
+    served_as_just_paid: set[str] = set()
+
+    def as_just_paid(route: Route) -> None:
+        response = route.fetch()
+        order = response.json()
+        if order["status"] == "CONFIRMED" and order["id"] not in served_as_just_paid:
+            events = [entry["event"] for entry in order["saga"]]
+            order["saga"] = order["saga"][: events.index("PaymentCharged") + 1]
+            served_as_just_paid.add(order["id"])
+        route.fulfill(response=response, json=order)
+
+    log_in(page, "alice")
+    page.route(re.compile(r"/api/v1/orders/[0-9a-f-]{36}$"), as_just_paid)
+    order = place_order(page, product, "tok_visa")
+
+    expect(order).to_have_attribute("data-status", "CONFIRMED")
+    expect(saga_of(order).last).to_contain_text("saga: completed")
+    expect(saga_of(order)).to_contain_text(["PaymentCharged", "StockCommitted"])
+    assert order.get_attribute("data-order-id") in served_as_just_paid
 
 
 def test_a_declined_card_cancels_the_order_for_payment_declined(page: Page, product: str, snap):

@@ -5,7 +5,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const ACTIVE_POLL_MS = 1000; // while an order is PENDING
+const ACTIVE_POLL_MS = 1000; // while an order's saga runs
 const IDLE_POLL_MS = 5000;
 const SHOWN_ORDERS = 10;
 
@@ -155,14 +155,16 @@ async function pollOrders() {
     let settled = false;
     for (const order of page.orders) {
       const known = state.orders.get(order.id);
-      // A settled order's saga no longer changes: read it once.
-      if (!known || known.status === "PENDING" || known.status !== order.status) {
+      // A closed saga no longer changes: read it until it closes, then no more.
+      if (!known || sagaOpen(known) || known.status !== order.status) {
         const read = await api(`/api/v1/orders/${order.id}`);
         settled ||= Boolean(known) && known.status === "PENDING" && read.status !== "PENDING";
         state.orders.set(order.id, read);
       }
     }
-    renderOrders(page.orders.map((o) => o.id));
+    const shown = page.orders.map((o) => o.id);
+    for (const id of state.orders.keys()) if (!shown.includes(id)) state.orders.delete(id);
+    renderOrders(shown);
     $("orders-refresh").textContent = `updated ${clock(new Date().toISOString())}`;
     if (settled) await loadProducts(true); // stock moved
   } catch (problem) {
@@ -170,8 +172,16 @@ async function pollOrders() {
     say(problem.message);
   }
   if (!state.token) return;
-  const pending = [...state.orders.values()].some((o) => o.status === "PENDING");
-  state.timer = setTimeout(pollOrders, pending ? ACTIVE_POLL_MS : IDLE_POLL_MS);
+  const running = [...state.orders.values()].some(sagaOpen);
+  state.timer = setTimeout(pollOrders, running ? ACTIVE_POLL_MS : IDLE_POLL_MS);
+}
+
+// The saga engine closes an order's history with its own line, "completed" or
+// "cancelled: why" (the rule `shop_client.saga_finished` uses too). The status alone does
+// not tell: an order is CONFIRMED once paid, and its stock is committed after that.
+function sagaOpen(order) {
+  const last = (order.saga || []).at(-1);
+  return !last || !/^(completed|cancelled)/.test(last.event);
 }
 
 function renderOrders(ids) {
