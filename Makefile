@@ -208,8 +208,11 @@ typecheck: install ## mypy --strict on every package
 test-unit: install ## Unit tests only: fast, no servers
 	$(PYTEST) -m unit $(ARGS)
 
+# The Go-built tools are built before the tests, not by the first test that needs one: on a
+# fresh machine a build takes minutes, more than a test's timeout allows.
 .PHONY: test
 test: lint typecheck ## Lint, type checks and every test (starts the servers it needs)
+	@$(STACK) tool >/dev/null
 	@$(DOCKER) engine --if-possible
 	@$(STACK) browser --if-possible
 	$(PYTEST) $(ARGS)

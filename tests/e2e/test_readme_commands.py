@@ -26,6 +26,7 @@ NOT_RUN = {
     "test-unit": "the unit tests, which this run runs",
     "helm-check": "helm/tests, which this run runs",
     "browser": "make test runs it before pytest (shopflow-stack browser --if-possible)",
+    "tools": "make test runs it before pytest (shopflow-stack tool)",
     "down": "it would stop the stack the other tests use; the stack fixture stops it after",
     "clean": "it would delete the state of the stack the other tests use",
     "logs": "it follows a log until interrupted",

@@ -72,7 +72,7 @@ class GoTool:
     def source_dir(self) -> Path:
         """The tool's module as the module proxy serves it (downloaded if needed): its
         data files (schemas, stage definitions) match the binary."""
-        return self.module_dir(_find_go())
+        return self.module_dir(find_go(f"the source of {self.name}"))
 
 
 def catalogue() -> dict[str, GoTool]:
@@ -95,7 +95,7 @@ def ensure_tool(name: str) -> Path:
 
 
 def _build(tool: GoTool) -> None:
-    go = _find_go()
+    go = find_go(f"building {tool.name} {tool.version}")
     print(
         f"building {tool.name} {tool.version} from {tool.module} (once; cached) ...",
         file=sys.stderr,
@@ -121,13 +121,16 @@ def _go(go: str, args: list[str], cwd: Path | None, extra_env: dict[str, str]) -
     return result.stdout
 
 
-def _find_go() -> str:
-    go = shutil.which("go") or next(
-        (str(p) for p in (Path("/usr/local/go/bin/go"),) if p.exists()), None
-    )
+def find_go(needed_for: str = "building Go tools") -> str:
+    """The machine's `go`: on PATH, or where the official tarball puts it (a login shell
+    of a user whose PATH never got /usr/local/go/bin still finds it)."""
+    go = shutil.which("go") or next((str(p) for p in GO_FALLBACKS if p.exists()), None)
     if go is None:
-        raise StackError("building Go tools needs Go (https://go.dev/dl); put `go` on PATH")
+        raise StackError(f"{needed_for} needs Go (https://go.dev/dl): put `go` on PATH")
     return go
+
+
+GO_FALLBACKS = (Path("/usr/local/go/bin/go"),)
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from shopflow_stack import cli, tools
 from shopflow_stack.tools import TOOLS_DIR, GoTool, catalogue
 
 pytestmark = pytest.mark.unit
@@ -64,3 +65,16 @@ def test_ldflags_reach_the_linker():
     [(command, _)] = tool.build_commands("go", Path("/out/docker-compose.partial"))
 
     assert command[:4] == ["go", "build", "-ldflags", tool.ldflags]
+
+
+def test_without_go_a_missing_tool_is_one_line_naming_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # nothing built yet
+    monkeypatch.setenv("PATH", str(tmp_path))  # no go on it
+    monkeypatch.setattr(tools, "GO_FALLBACKS", (tmp_path / "go" / "bin" / "go",))
+
+    assert cli.main(["tool", "helm"]) == 1
+
+    helm = catalogue()["helm"]
+    assert capsys.readouterr().err == (
+        f"error: building helm {helm.version} needs Go (https://go.dev/dl): put `go` on PATH\n"
+    )
