@@ -9,6 +9,7 @@ import asyncio
 import pytest
 
 from shopflow_kit import PROBLEM_BASE, Database
+from shopflow_stack.shop_client import saga_finished
 from shopflow_testing.waits import outbox_drained
 
 pytestmark = pytest.mark.integration
@@ -27,14 +28,15 @@ def stack_environment(stack_environment, bus_topics, monkeypatch):
 
 
 async def completed(gateway, order_id: str, customer: str = "alice") -> dict:
-    """The order once CONFIRMED or CANCELLED and its customer notified."""
+    """The order once its saga has closed (it goes on after CONFIRMED: the stock is
+    committed after the payment) and its customer notified."""
     headers = gateway.token(customer)
     async with asyncio.timeout(60):
         while True:
             order = (await gateway.client.get(f"/api/v1/orders/{order_id}", headers=headers)).json()
             path = f"/api/v1/orders/{order_id}/notifications"
             notified = (await gateway.client.get(path, headers=headers)).json()
-            if order["status"] != "PENDING" and notified:
+            if order["status"] != "PENDING" and saga_finished(order) and notified:
                 return order
             await asyncio.sleep(0.1)
 

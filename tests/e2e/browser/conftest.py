@@ -23,9 +23,8 @@ from shopflow_stack.stack import Stack
 ARTEFACTS = REPO_ROOT / ".artifacts" / "browser"
 LAPTOP = {"width": 1366, "height": 900}
 # The saga takes a second, more on a busy machine; a saga's resends past an open breaker
-# take longer, and those expectations say so.
+# take longer, and those expectations say so (the tests' SAGA_RESENDS_MS).
 expect.set_options(timeout=20_000)
-SAGA_RESENDS_MS = 90_000
 
 Snap = Callable[[str], Path]
 _kept: list[Path] = []

@@ -13,6 +13,7 @@ from playwright.sync_api import Locator, Page, Route, expect
 pytestmark = pytest.mark.e2e
 
 SETTLED = re.compile("CONFIRMED|CANCELLED")
+SAGA_RESENDS_MS = 90_000  # an order's wait past an open breaker: cool-down, then retries
 
 
 def log_in(page: Page, user: str) -> None:
@@ -146,7 +147,8 @@ def test_an_admin_flips_the_provider_outage_and_sees_the_breaker_open(
     page.get_by_role("button", name="All off").click()
     expect(page.get_by_role("alert")).to_have_text("Provider faults off.")
     expect(page.get_by_label("Outage (every call 503)")).not_to_be_checked()
-    expect(order).to_have_attribute("data-status", SETTLED)
+    # The breaker stays open for its cool-down, and the charge waits for its next retry.
+    expect(order).to_have_attribute("data-status", SETTLED, timeout=SAGA_RESENDS_MS)
     snap("healed")
 
 

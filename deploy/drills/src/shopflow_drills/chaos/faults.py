@@ -24,6 +24,7 @@ from shopflow_drills.load.shop import ShopClient
 
 ADMIN = "admin"  # the demo's operator, who may switch the provider's faults
 PARTITIONS_MOVE_WITHIN = 60.0  # seconds: a dead member's session times out, then a rebalance
+GROUP_JOINED_WITHIN = 60.0  # seconds: a new member's join waits for the group's rebalance
 
 
 @dataclass
@@ -73,10 +74,7 @@ class Crash(Fault):
         instances = context.driver.instances(self.target)
         self._killed = instances[-1:] if self.one else instances
         if self.one and self.target in bus.CONSUMERS:
-            self._members_before = await bus.assignment(
-                context.deployment.kafka_bootstrap_servers,
-                context.deployment.topics.group(self.target),
-            )
+            self._members_before = await self._group_of(context, len(instances))
         if self._members_before and len(self._members_before) < 2:
             raise FaultNotShownError(
                 f"the {self.target} group had {len(self._members_before)} member before the kill"
@@ -93,6 +91,19 @@ class Crash(Fault):
                 await self._moved
         finally:
             await context.driver.start(self._killed)
+
+    async def _group_of(self, context: FaultContext, replicas: int) -> dict[str, list[str]]:
+        """The group's members and their partitions once every replica holds some: a
+        replica is ready before its consumer has joined, and a join waits for a rebalance."""
+        group = context.deployment.topics.group(self.target)
+        bootstrap = context.deployment.kafka_bootstrap_servers
+        began = time.monotonic()
+        while True:
+            members = await bus.assignment(bootstrap, group)
+            joined = len(members) >= replicas and all(members.values())
+            if joined or time.monotonic() - began > GROUP_JOINED_WITHIN:
+                return members
+            await asyncio.sleep(0.5)
 
     async def _partitions_moved(self, context: FaultContext, began: float) -> None:
         """Waits until the survivors hold every partition the group held before."""
