@@ -97,7 +97,7 @@ def test_the_first_order_by_hand_runs_as_written_and_make_trace_shows_it(shop: S
     assert details["order"]["id"] == order_id
     assert {"payments", "notifications"} <= set(details)
     if shop.config.observability.enabled:  # SHOPFLOW_OBSERVABILITY=0: no Jaeger to ask
-        assert "gateway" in traced(order_id, port)
+        traced(order_id, port)  # fails unless the gateway's spans reach Jaeger in time
 
 
 def answers(printed: str) -> list:

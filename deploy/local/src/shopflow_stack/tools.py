@@ -121,6 +121,9 @@ def _go(go: str, args: list[str], cwd: Path | None, extra_env: dict[str, str]) -
     return result.stdout
 
 
+GO_FALLBACKS = (Path("/usr/local/go/bin/go"),)  # where the official tarball puts it
+
+
 def find_go(needed_for: str = "building Go tools") -> str:
     """The machine's `go`: on PATH, or where the official tarball puts it (a login shell
     of a user whose PATH never got /usr/local/go/bin still finds it)."""
@@ -128,9 +131,6 @@ def find_go(needed_for: str = "building Go tools") -> str:
     if go is None:
         raise StackError(f"{needed_for} needs Go (https://go.dev/dl): put `go` on PATH")
     return go
-
-
-GO_FALLBACKS = (Path("/usr/local/go/bin/go"),)
 
 
 @contextmanager
