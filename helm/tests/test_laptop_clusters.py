@@ -23,11 +23,10 @@ from shopflow_stack.config import REPO_ROOT
 pytestmark = pytest.mark.kubernetes
 
 SCRIPT = REPO_ROOT / "deploy" / "kubernetes" / "cluster.sh"
-# Each stand-in writes its name and arguments, one line per call; kubectl also answers
-# the few questions the script asks it.
-RECORD = (
-    'printf "%s" "$(basename "$0")" >> "$CALLS"; printf " %q" "$@" >> "$CALLS"; echo >> "$CALLS"\n'
-)
+# Each stand-in writes its name and arguments, one line per call, in one write: the script
+# pipes `kubectl create` into `kubectl apply`, and two stand-ins appending a line in pieces
+# at once interleave them. kubectl also answers the few questions the script asks it.
+RECORD = 'call="$(basename "$0")$(printf " %q" "$@")"; printf "%s\\n" "$call" >> "$CALLS"\n'
 KUBECTL_ANSWERS = """
 case "$*" in
   *"config current-context"*) echo "$CONTEXT" ;;
