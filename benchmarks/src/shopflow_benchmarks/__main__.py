@@ -116,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
         default=list(DEFAULT_SECTIONS),
         help=f"sections, of {', '.join(SECTIONS)} (default: {', '.join(DEFAULT_SECTIONS)})",
     )
+    parser.add_argument(
+        "--tracing-rounds",
+        type=int,
+        default=defaults.tracing_rounds,
+        help="rounds of each tracing mode, interleaved (the median is kept)",
+    )
     parser.add_argument("--smoke", action="store_true", help="every measurement, tiny")
     parser.add_argument("--results", type=Path, default=REPO_ROOT / "benchmarks" / "results")
     parser.add_argument("--docs", type=Path, default=REPO_ROOT / "docs" / "benchmarks.md")
@@ -137,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
             search_start=args.search_start,
             search_steps=args.search_steps,
             search_seconds=args.search_seconds,
+            tracing_rounds=args.tracing_rounds,
         )
     )
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

@@ -94,6 +94,7 @@ async def tracing(bench: Bench) -> dict[str, Any]:
         "order_seconds": sizes.tracing_order_seconds,
         "services_in_mode": ["gateway", *sizes.tracing_services],
         "modes": medians,
+        "every_round": runs,  # the spread the medians hide
         "vs_off": {
             mode: m["requests_per_second"] / off["requests_per_second"]
             for mode, m in medians.items()
@@ -127,11 +128,14 @@ async def _read(bench: Bench, url: str, pids: Mapping[str, int]) -> dict[str, fl
     after = sample(measured)
     if result.errors:
         raise RuntimeError(f"{result.errors} failed reads of {url}: not a figure")
-    cpu = sum(after[name].cpu_seconds - before[name].cpu_seconds for name in measured)
+    per_request = {
+        name: 1000 * cpu / max(result.requests, 1) for name, cpu in _spent(before, after).items()
+    }
     return {
         "requests_per_second": result.requests_per_second,
         "p99_ms": result.p99_ms,
-        "cpu_ms_per_request": 1000 * cpu / max(result.requests, 1),
+        "cpu_ms_per_request": sum(per_request.values()),
+        **by_process("cpu_ms_per_request", per_request),
     }
 
 
@@ -152,11 +156,19 @@ async def _orders(bench: Bench) -> dict[str, float]:
     def busy(name: str) -> float:
         return run.cpu_seconds[name] - idle[name] * run.window_seconds / sizes.tracing_idle_seconds
 
+    per_order = {name: 1000 * busy(name) / orders for name in ("gateway", *SERVICES)}
     return {
         "orders": run.summary.accepted,
-        "cpu_ms_per_order": 1000 * sum(busy(name) for name in ("gateway", *SERVICES)) / orders,
+        "cpu_ms_per_order": sum(per_order.values()),
         "backend_cpu_ms_per_order": 1000 * busy(BACKEND) / orders if BACKEND in idle else 0.0,
+        **by_process("cpu_ms_per_order", per_order),
     }
+
+
+def by_process(figure: str, values: Mapping[str, float]) -> dict[str, float]:
+    """`figure` of each process, as flat keys (`cpu_ms_per_order:order`) that take medians
+    like the totals: where a mode's cost lands, not only how much it is."""
+    return {f"{figure}:{name}": value for name, value in values.items()}
 
 
 def _spent(
