@@ -208,13 +208,14 @@ typecheck: install ## mypy --strict on every package
 test-unit: install ## Unit tests only: fast, no servers
 	$(PYTEST) -m unit $(ARGS)
 
-# The Go-built tools are built before the tests, not by the first test that needs one: on a
-# fresh machine a build takes minutes, more than a test's timeout allows.
+# The Go-built tools and the test images are built before the tests, side by side
+# (shopflow_testing.prepare), not by the first test that needs one: on a fresh machine they
+# take minutes, more than a test's timeout allows, and the two overlap well.
 .PHONY: test
 test: lint typecheck ## Lint, type checks and every test (starts the servers it needs)
-	@$(STACK) tool >/dev/null
 	@$(DOCKER) engine --if-possible
 	@$(STACK) browser --if-possible
+	@$(UV) run --frozen python -m shopflow_testing.prepare
 	$(PYTEST) $(ARGS)
 
 # --- Test quality (issue 11): mutation testing of the kit's critical mechanisms; docs/testing.md ---

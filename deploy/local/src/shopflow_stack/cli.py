@@ -19,7 +19,7 @@ from shopflow_stack.browser import ensure_chromium
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.process import StackError
 from shopflow_stack.stack import Stack, StatusRow
-from shopflow_stack.tools import catalogue, ensure_tool
+from shopflow_stack.tools import ensure_tool, ensure_tools
 
 CUSTOMER_ROLE = "customer"
 
@@ -103,8 +103,8 @@ def _run(stack: Stack, args: argparse.Namespace) -> int:
     if args.command == "tool":
         if args.name:
             print(ensure_tool(args.name))
-        for name in () if args.name else catalogue():
-            print(f"{name}\t{ensure_tool(name)}")
+        for name, path in {} if args.name else ensure_tools().items():
+            print(f"{name}\t{path}")
         return 0
     if args.command == "token":
         # The key the stack's services verify with (an exported one, as they would read it).

@@ -3,6 +3,8 @@
 The catalogue is `deploy/tools/tools.toml`. A tool is built on first use with the
 machine's Go, into a partial file renamed into place, under a lock: two clones or two
 test runs asking at once build it once, and an interrupted build leaves nothing behind.
+`ensure_tools` builds several two at a time: a build spends much of its time fetching
+modules and in the linker, one core, so a second build fills the other.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,7 @@ TOOLS_DIR = REPO_ROOT / "deploy" / "tools"
 CATALOGUE = TOOLS_DIR / "tools.toml"
 
 How = Literal["install", "module", "wrapper"]
+_PARALLEL_BUILDS = 2
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,14 @@ def ensure_tool(name: str) -> Path:
         if not tool.path.exists():  # another process may have built it while we waited
             _build(tool)
     return tool.path
+
+
+def ensure_tools(names: Iterable[str] | None = None) -> dict[str, Path]:
+    """Each tool's path (every tool of the catalogue by default), the missing ones built
+    side by side; the first failure is raised once the others have finished."""
+    chosen = list(catalogue() if names is None else names)
+    with ThreadPoolExecutor(_PARALLEL_BUILDS, thread_name_prefix="go-build") as builds:
+        return dict(zip(chosen, builds.map(ensure_tool, chosen), strict=True))
 
 
 def _build(tool: GoTool) -> None:

@@ -1,10 +1,12 @@
 """The Go tool catalogue: every entry is buildable as written, and each way builds where it must."""
 
+import threading
 from pathlib import Path
 
 import pytest
 
 from shopflow_stack import cli, tools
+from shopflow_stack.process import StackError
 from shopflow_stack.tools import TOOLS_DIR, GoTool, catalogue
 
 pytestmark = pytest.mark.unit
@@ -78,3 +80,39 @@ def test_without_go_a_missing_tool_is_one_line_naming_it(tmp_path, monkeypatch, 
     assert capsys.readouterr().err == (
         f"error: building helm {helm.version} needs Go (https://go.dev/dl): put `go` on PATH\n"
     )
+
+
+def _two_tools(tmp_path, monkeypatch) -> dict[str, GoTool]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # nothing built yet
+    two = {name: GoTool(name, f"example.com/{name}", "v1.0.0") for name in ("first", "second")}
+    monkeypatch.setattr(tools, "catalogue", lambda: two)
+    return two
+
+
+def test_missing_tools_are_built_side_by_side(tmp_path, monkeypatch):
+    two = _two_tools(tmp_path, monkeypatch)
+    both_building = threading.Barrier(2, timeout=10)  # broken unless the builds overlap
+
+    def build(tool: GoTool) -> None:
+        both_building.wait()
+        tool.path.write_text("#!/bin/sh\n")
+
+    monkeypatch.setattr(tools, "_build", build)
+
+    assert tools.ensure_tools() == {name: tool.path for name, tool in two.items()}
+
+
+def test_one_failed_build_leaves_the_other_built_and_is_raised(tmp_path, monkeypatch):
+    two = _two_tools(tmp_path, monkeypatch)
+
+    def build(tool: GoTool) -> None:
+        if tool.name == "first":
+            raise StackError("`go install example.com/first@v1.0.0` failed")
+        tool.path.write_text("#!/bin/sh\n")
+
+    monkeypatch.setattr(tools, "_build", build)
+
+    with pytest.raises(StackError, match=r"example\.com/first"):
+        tools.ensure_tools()
+    assert two["second"].path.exists()
+    assert not two["first"].path.exists()
