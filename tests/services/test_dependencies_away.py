@@ -2,7 +2,6 @@
 answers 503 `dependency-unavailable` with Retry-After (never a 500), and `/readyz` says
 which dependency is away."""
 
-import socket
 import uuid
 
 import pytest
@@ -19,18 +18,13 @@ from shopflow_payment.settings import PaymentSettings
 from shopflow_payment_provider.app import build as provider
 from shopflow_payment_provider.settings import PaymentProviderSettings
 from shopflow_testing.callers import as_admin
+from shopflow_testing.ports import unused_port
 from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-NOWHERE = f"127.0.0.1:{closed_port()}"
+NOWHERE = f"127.0.0.1:{unused_port()}"
 DATABASE = f"postgresql+asyncpg://nobody:nobody@{NOWHERE}/nothing"
 BUS = {"kafka_bootstrap_servers": NOWHERE, "environment": "test"}
 ORDER_ID = uuid.uuid4()

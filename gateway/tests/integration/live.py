@@ -1,7 +1,6 @@
 """Service apps served in the test process on fixed loopback ports, to stop and start again."""
 
 import asyncio
-import socket
 from collections.abc import Callable
 
 import uvicorn
@@ -17,12 +16,8 @@ from shopflow_payment.app import build as build_payment
 from shopflow_payment.settings import PaymentSettings
 from shopflow_payment_provider.app import build as build_provider
 from shopflow_payment_provider.settings import PaymentProviderSettings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from shopflow_testing.ports import unused_port
+from shopflow_testing.servers import serving
 
 
 class LiveService:
@@ -31,7 +26,7 @@ class LiveService:
 
     def __init__(self, build_app: Callable[[], FastAPI]) -> None:
         self._build_app = build_app
-        self.port = free_port()
+        self.port = unused_port()  # kept across stop() and start()
         self.url = f"http://127.0.0.1:{self.port}"
         self.app: FastAPI | None = None
         self._server: uvicorn.Server | None = None
@@ -43,11 +38,7 @@ class LiveService:
             self.app, port=self.port, log_config=None, lifespan="on", proxy_headers=False
         )
         self._server = uvicorn.Server(config)
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
-            if self._task.done():
-                self._task.result()
-            await asyncio.sleep(0.01)
+        self._task = await serving(self._server)
 
     async def stop(self) -> None:
         if self._server is not None and self._task is not None:

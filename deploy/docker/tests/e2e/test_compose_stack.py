@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -35,6 +34,7 @@ from shopflow_stack.demo import ORDERS
 from shopflow_stack.process import StackError
 from shopflow_stack.shop_client import place_order, settled, token_for
 from shopflow_stack.traces import Span, find_order_traces, spans_of
+from shopflow_testing.ports import unused_port
 from shopflow_testing.terminal import say
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(2400)]
@@ -71,15 +71,8 @@ def stack_config() -> Iterator[StackConfig]:
     # overlay publishes the databases, Kafka and toxiproxy too, for the drill's auditor.
     with pytest.MonkeyPatch.context() as patch:
         for published in PUBLISHED:
-            patch.setenv(f"SHOPFLOW_{env_name(published)}_PORT", str(free_port()))
+            patch.setenv(f"SHOPFLOW_{env_name(published)}_PORT", str(unused_port()))
         yield load()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")

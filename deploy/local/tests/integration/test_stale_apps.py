@@ -1,13 +1,13 @@
 """`up` never leaves an app running code or configuration from before an edit: it restarts
 it and says why. A real process, run by the stack's own code from a workspace of the test's."""
 
-import socket
 import textwrap
 
 import pytest
 
 from shopflow_stack.config import AppConfig, KafkaConfig, ObservabilityConfig, StackConfig
 from shopflow_stack.stack import Stack
+from shopflow_testing.ports import unused_port
 
 pytestmark = pytest.mark.integration
 
@@ -27,12 +27,6 @@ SERVER = textwrap.dedent(
     http.server.HTTPServer(("127.0.0.1", port), Ready).serve_forever()
     """
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def write(path, text):
@@ -55,17 +49,17 @@ def shelf_stack(tmp_path):
     write(shelf / "src/shopflow_shelf/__main__.py", SERVER)
     app = AppConfig(
         name="shelf",
-        port=free_port(),
+        port=unused_port(),
         env_prefix="SHELF_",
         command=("{python}", "-m", "shopflow_shelf"),
         env={"PYTHONPATH": str(shelf / "src")},
     )
-    kafka = KafkaConfig("4.1.1", free_port(), free_port(), (), 1)
+    kafka = KafkaConfig("4.1.1", unused_port(), unused_port(), (), 1)
     state = tmp_path / "state"
     unobserved = ObservabilityConfig(
-        False, *(free_port() for _ in range(4)), 0, free_port(), "", ""
+        False, *(unused_port() for _ in range(4)), 0, unused_port(), "", ""
     )
-    config = StackConfig(state, state, (), free_port(), kafka, unobserved, (app,), workspace=root)
+    config = StackConfig(state, state, (), unused_port(), kafka, unobserved, (app,), workspace=root)
     stack = Stack(config)
     yield stack
     stack.down()

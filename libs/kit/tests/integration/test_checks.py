@@ -1,18 +1,11 @@
 """The database's readiness check answers for a real server, and fails for an absent one."""
 
-import socket
-
 import pytest
 
 from shopflow_kit import Database, database_check
+from shopflow_testing.ports import unused_port
 
 pytestmark = pytest.mark.integration
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 async def test_the_check_passes_against_a_real_server(infra):
@@ -24,7 +17,7 @@ async def test_the_check_passes_against_a_real_server(infra):
 
 
 async def test_the_check_fails_when_nothing_listens():
-    port = closed_port()
+    port = unused_port()
     database = Database(f"postgresql+asyncpg://x:x@127.0.0.1:{port}/x")
     try:
         with pytest.raises(OSError, match="onnect"):

@@ -1,8 +1,6 @@
 """DbSession on a real PostgreSQL: a request's writes commit together or not at all, and
 a database nobody answers at is a 503 to retry."""
 
-import socket
-
 import asyncpg
 import pytest
 from fastapi import APIRouter
@@ -24,6 +22,7 @@ from shopflow_kit import (
     create_app,
     service_metadata,
 )
+from shopflow_testing.ports import unused_port
 from shopflow_testing.servers import app_client
 from shopflow_testing.span_recorder import (
     recorded_spans,
@@ -153,10 +152,7 @@ async def test_a_database_nobody_answers_at_is_a_503_to_retry(closed_port_url):
 
 @pytest.fixture
 def closed_port_url():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"postgresql+asyncpg://nobody:nobody@127.0.0.1:{port}/nothing"
+    return f"postgresql+asyncpg://nobody:nobody@127.0.0.1:{unused_port()}/nothing"
 
 
 async def test_a_statement_connection_runs_each_statement_in_a_transaction_of_its_own(database):

@@ -2,7 +2,6 @@
 Breakers cool down on a clock the test moves."""
 
 import asyncio
-import socket
 from dataclasses import dataclass, field
 
 import pytest
@@ -11,6 +10,7 @@ from fastapi import FastAPI, Response
 from shopflow_kit.retry_budget import RetryPolicy
 from shopflow_kit.upstream import Upstream, UpstreamPolicy, UpstreamUnavailable
 from shopflow_testing.clock import ManualClock
+from shopflow_testing.ports import unused_port
 from shopflow_testing.servers import running_server
 
 pytestmark = pytest.mark.integration
@@ -144,10 +144,7 @@ async def test_killed_upstream_is_unavailable_then_short_circuited(upstream_for)
 
 
 async def test_connection_refused_is_unavailable(upstream_for):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    upstream = upstream_for(f"http://127.0.0.1:{port}")
+    upstream = upstream_for(f"http://127.0.0.1:{unused_port()}")
 
     with pytest.raises(UpstreamUnavailable, match="ConnectError") as raised:
         await upstream.request("GET", "/stock/A-1")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
@@ -27,6 +26,7 @@ from shopflow_docker.offline import build_offline_images
 from shopflow_kit.messaging.topic_admin import ensure_topics
 from shopflow_stack.stack import Stack
 from shopflow_testing.infra import Infra, PostgresEndpoint
+from shopflow_testing.ports import unused_port
 
 READY_TIMEOUT = 180.0
 INFRA_IMAGES = ("SHOPFLOW_POSTGRES_IMAGE", "SHOPFLOW_REDIS_IMAGE", "SHOPFLOW_KAFKA_IMAGE")
@@ -68,7 +68,7 @@ def container_infra() -> Iterator[Infra]:
             .with_command(compose_service("redis")["command"])
             .with_exposed_ports(6379)
         )
-        kafka_port = _free_port()
+        kafka_port = unused_port()  # Kafka advertises its host port: chosen before it starts
         broker = DockerContainer(chosen["SHOPFLOW_KAFKA_IMAGE"])
         for name, value in _kafka_environment(kafka_port).items():
             broker = broker.with_env(name, value)
@@ -122,14 +122,6 @@ def _kafka_environment(host_port: int) -> dict[str, str]:
         ),
     }
     return {name: str(value) for name, value in environment.items()}
-
-
-def _free_port() -> int:
-    # Kafka must advertise its host port before it starts: ask the kernel for a free one.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 async def _until(check: Callable[[], Awaitable[object]], what: str) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 
 from shopflow_stack.config import PostgresConfig, load
 from shopflow_stack.stack import Stack
+from shopflow_testing.ports import unused_port
 
 
 class OwnServer:
@@ -46,7 +46,7 @@ class OwnServer:
 class OwnPostgres(OwnServer):
     def __init__(self, state_dir: Path) -> None:
         self.config = PostgresConfig(
-            "outage", _free_port(), "outage", superuser_password="postgres"
+            "outage", unused_port(), "outage", superuser_password="postgres"
         )
         only = dataclasses.replace(load(), state_dir=state_dir, postgres=(self.config,), apps=())
         super().__init__(Stack(only), self.config.name)
@@ -58,7 +58,7 @@ class OwnPostgres(OwnServer):
 
 class OwnRedis(OwnServer):
     def __init__(self, state_dir: Path) -> None:
-        self.port = _free_port()
+        self.port = unused_port()
         only = dataclasses.replace(
             load(), state_dir=state_dir, redis_port=self.port, postgres=(), apps=()
         )
@@ -92,13 +92,6 @@ async def _serving(server_type: Callable[[Path], Server]) -> AsyncIterator[Serve
     finally:
         server.down()
         shutil.rmtree(state_dir, ignore_errors=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _state_dir() -> Path:

@@ -3,13 +3,13 @@ saga could not start in time, while orders can still be read; `/readyz` names Ka
 without taking the instance out of rotation."""
 
 import asyncio
-import socket
 
 import pytest
 
 from shopflow_kit import PROBLEM_BASE
 from shopflow_order.app import build
 from shopflow_testing.callers import signed_in
+from shopflow_testing.ports import unused_port
 from shopflow_testing.servers import app_client
 
 pytestmark = pytest.mark.integration
@@ -17,9 +17,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def client(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        nowhere = f"127.0.0.1:{probe.getsockname()[1]}"
+    nowhere = f"127.0.0.1:{unused_port()}"
     away = settings.model_copy(update={"kafka_bootstrap_servers": nowhere})
     async with app_client(build(away)) as client:
         yield client

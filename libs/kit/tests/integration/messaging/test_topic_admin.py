@@ -2,7 +2,6 @@
 broker answers."""
 
 import asyncio
-import socket
 import uuid
 
 import pytest
@@ -10,6 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaConnectionError
 
 from shopflow_kit.messaging.topic_admin import ensure_topics
+from shopflow_testing.ports import unused_port
 
 pytestmark = pytest.mark.integration
 
@@ -44,9 +44,5 @@ async def partition_counts(admin: AIOKafkaAdminClient, names: list[str]) -> list
 
 
 async def test_gives_up_when_no_broker_answers_within_the_wait():
-    with socket.socket() as unused:
-        unused.bind(("127.0.0.1", 0))
-        port = unused.getsockname()[1]
-
     with pytest.raises(KafkaConnectionError):
-        await ensure_topics(f"127.0.0.1:{port}", ["t.never"], partitions=1, wait_seconds=1)
+        await ensure_topics(f"127.0.0.1:{unused_port()}", ["t.never"], partitions=1, wait_seconds=1)

@@ -2,7 +2,6 @@
 
 import asyncio
 import gc
-import socket
 
 import pytest
 from aiokafka.errors import KafkaConnectionError
@@ -12,6 +11,7 @@ from shopflow_kit.messaging.consumer import MessageConsumer
 from shopflow_kit.messaging.consumer_retry import ConsumerRetryPolicy
 from shopflow_kit.messaging.dead_letters import MissingTopicError
 from shopflow_kit.messaging.handlers import MessageHandlers
+from shopflow_testing.ports import unused_port
 
 pytestmark = pytest.mark.unit
 
@@ -60,9 +60,7 @@ async def test_a_failure_that_waiting_cannot_fix_stops_the_job(consumer, monkeyp
 
 
 async def test_a_session_that_cannot_reach_kafka_leaves_no_client_open():
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        nowhere = f"127.0.0.1:{probe.getsockname()[1]}"
+    nowhere = f"127.0.0.1:{unused_port()}"  # a port nothing listens on
     consumer = MessageConsumer(
         Database("postgresql+asyncpg://shop:shop@127.0.0.1/never-connected"),
         nowhere,
