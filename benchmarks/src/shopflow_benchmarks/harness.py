@@ -28,6 +28,11 @@ from shopflow_stack.stack import Stack
 READY_WITHIN_SECONDS = 180  # a first start on a busy 2-core machine (imports, migrations)
 UNLIMITED = '{"burst": 1000000, "per_second": 1000000}'
 SERVICES = ("order", "inventory", "payment", "notification", "payment-provider")
+SERVICE_APPS = {
+    "order": "shopflow_benchmarks.order_app:order_app",
+    "inventory": "shopflow_benchmarks.inventory_app:inventory_app",
+}
+"""The services a bench starts as readers of their own: uvicorn factories."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,25 @@ async def load_gateway(
     async with server_process(
         argv, f"{url}/readyz", log_dir / f"bench-gateway-{port}.log", environment
     ) as process:
+        yield url, process.pid
+
+
+@asynccontextmanager
+async def reader(
+    stack: Stack, app: str, log: Path, overrides: Mapping[str, str]
+) -> AsyncIterator[tuple[str, int]]:
+    """The stack's `app` service (a key of SERVICE_APPS) as one more process, without its
+    background jobs (`--lifespan off`: no relay, consumer or sweeper, so only reads cost
+    CPU), its environment with `overrides`; (its URL, its pid)."""
+    port = free_port()
+    service = next(process for process in stack.apps if process.name == app)
+    assert isinstance(service, AppProcess)
+    environment = {**service.environment(), f"{app.upper()}_PORT": str(port), **overrides}
+    argv = [sys.executable, "-m", "uvicorn", SERVICE_APPS[app], "--factory"]
+    # An access log line per request, as the service writes.
+    argv += ["--port", str(port), "--lifespan", "off", "--log-level", "info"]
+    url = f"http://127.0.0.1:{port}"
+    async with server_process(argv, f"{url}/healthz", log, environment) as process:
         yield url, process.pid
 
 

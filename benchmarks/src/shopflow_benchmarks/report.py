@@ -313,9 +313,10 @@ def _tracing(run: Figures) -> Iterator[str]:
     if not traced:
         return
     capacity = traced.get("capacity_vs_off", {})
+    at_once = "every mode at once, " if traced.get("reads_at_once") else ""
     yield (
-        f"### Tracing cost: GET one product through a gateway ({traced['connections']} "
-        f"connections, {traced['seconds']:g} s), approved orders "
+        f"### Tracing cost: GET one product through a gateway ({at_once}"
+        f"{traced['connections']} connections, {traced['seconds']:g} s), approved orders "
         f"({traced.get('order_rate', 0):g}/s for {traced.get('order_seconds', 0):g} s), "
         f"median of {traced['rounds']}"
     )
@@ -338,8 +339,9 @@ def _tracing(run: Figures) -> Iterator[str]:
     yield ""
     yield (
         "CPU: the gateway and inventory per request; the gateway and the five services per "
-        "order (until the shop is quiet). Capacity vs off = untraced CPU ÷ this mode's: the "
-        "share of untraced throughput the same CPU serves (the default must keep ≥ 0.90)."
+        "order (until the shop is quiet). Capacity vs off = untraced CPU ÷ this mode's in the "
+        "same round, the median of the rounds: the share of untraced throughput the same CPU "
+        "serves (the default must keep ≥ 0.90)."
     )
 
 

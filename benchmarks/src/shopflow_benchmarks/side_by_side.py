@@ -35,9 +35,11 @@ import httpx
 import uvloop
 
 from shopflow_benchmarks.harness import (
+    SERVICE_APPS,
     UNLIMITED,
     free_port,
     gateway_environment,
+    reader,
     server_process,
     stack_pids,
 )
@@ -46,7 +48,6 @@ from shopflow_benchmarks.reads import CUSTOMER, one_order
 from shopflow_benchmarks.wrk import wrk
 from shopflow_kit.identity import Caller, ServiceTokens, bearer
 from shopflow_kit.settings import SERVICE_TOKEN_SECRET_VARIABLE
-from shopflow_stack.apps import AppProcess
 from shopflow_stack.config import REPO_ROOT
 from shopflow_stack.stack import Stack
 
@@ -60,11 +61,6 @@ SOURCES = (
 """What a version is made of: the apps and the libraries they import."""
 DOWNSTREAM = {"order": "postgres-order", "inventory": "postgres-inventory", "gateway": "order"}
 """What each app's read reaches next, measured alongside (the same process for both)."""
-SERVICE_APPS = {
-    "order": "shopflow_benchmarks.order_app:order_app",
-    "inventory": "shopflow_benchmarks.inventory_app:inventory_app",
-}
-"""The services' uvicorn factories (the gateway runs as the bench's own)."""
 
 
 async def _a_sku(gateway: str) -> str:
@@ -92,28 +88,23 @@ async def _app(
     stack: Stack, app: str, root: Path, label: str, overrides: Mapping[str, str]
 ) -> AsyncIterator[tuple[str, int]]:
     """The `app` (order, inventory, gateway) from the sources under `root`, on the stack;
-    (URL, pid).
-
-    A service runs without its background jobs; the gateway as the bench's own, its rate
-    limit raised."""
-    port = free_port()
-    if app in SERVICE_APPS:
-        service = next(process for process in stack.apps if process.name == app)
-        assert isinstance(service, AppProcess)
-        environment = {**service.environment(), f"{app.upper()}_PORT": str(port)}
-        argv = ["-m", "uvicorn", SERVICE_APPS[app], "--factory"]
-        # An access log line per request, as the service writes.
-        argv += ["--port", str(port), "--lifespan", "off", "--log-level", "info"]
-    else:
-        environment = gateway_environment(stack, port, GATEWAY_RATE_LIMIT=UNLIMITED)
-        argv = ["-m", "shopflow_gateway"]
+    (URL, pid). A service runs without its background jobs; the gateway as the bench's
+    own, its rate limit raised."""
     # Before the workspace's editable installs: this version's packages win.
-    environment["PYTHONPATH"] = os.pathsep.join(str(root / source) for source in SOURCES)
-    url = f"http://127.0.0.1:{port}"
+    path = {"PYTHONPATH": os.pathsep.join(str(root / source) for source in SOURCES)}
     log = stack.config.state_dir / "logs" / f"side-by-side-{app}-{label}.log"
-    ready = f"{url}/healthz"
+    if app in SERVICE_APPS:
+        async with reader(stack, app, log, {**path, **overrides}) as found:
+            yield found
+        return
+    port = free_port()
+    environment = gateway_environment(stack, port, GATEWAY_RATE_LIMIT=UNLIMITED)
+    url = f"http://127.0.0.1:{port}"
     async with server_process(
-        [sys.executable, *argv], ready, log, {**environment, **overrides}
+        [sys.executable, "-m", "shopflow_gateway"],
+        f"{url}/healthz",
+        log,
+        {**environment, **path, **overrides},
     ) as process:
         yield url, process.pid
 

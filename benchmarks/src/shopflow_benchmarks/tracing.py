@@ -1,24 +1,27 @@
 """What tracing costs: off, sampled as in production, fully sampled, side by side.
 
-Each mode runs on the same stack within the same minutes: the stack's five services run
-that mode's standard OTEL_* variables (spans exported to the stack's Jaeger), restarted
-together unless they already do (`full` is the local stack's own), and a gateway of the
-bench's own is started with them (the smoke restarts no service, `tracing_services`: its
-modes are the gateway's alone), then
+- **reads**, every mode at the same time: each mode has a gateway and an inventory service
+  of its own (the bench's, started with the mode's standard OTEL_* variables, spans
+  exported to the stack's Jaeger; the inventory without its background jobs), all reading
+  from the stack's PostgreSQL, and a wrk on each mode's gateway, all running together
+  for `tracing_seconds`: `GET /api/v1/products/{sku}` (never cached: gateway → inventory
+  → PostgreSQL; a server span in each, the gateway's client and Redis spans, the SQL
+  spans). Measured one after the other, a mode's CPU per read moved by a third between
+  rounds with the machine's own speed (docs/observability.md); run together, every mode
+  lives through the same minutes, and the ratios hold.
+- **orders**, one mode after the other, as they need the whole shop: the stack's five
+  services restarted with the mode's variables (unless they already run them; `full` is
+  the local stack's own) and a gateway of the bench's; approved orders placed open-loop at
+  `tracing_order_rate` for `tracing_order_seconds`, counted until the shop is quiet (every
+  span of every Kafka hop), less the processes' idle CPU over as long. The smoke restarts
+  no service (`tracing_services`): its modes are the gateway's alone.
 
-- **reads**: wrk reads `GET /api/v1/products/{sku}` (never cached: gateway → inventory →
-  PostgreSQL; a server span in each service, the gateway's client and Redis spans, the
-  SQL spans) for `tracing_seconds`;
-- **orders**: approved orders placed open-loop at `tracing_order_rate` for
-  `tracing_order_seconds`, counted until the shop is quiet (every span of every Kafka hop),
-  less the processes' idle CPU over as long.
-
-Modes (`tracing_modes`, `off` always among them) are interleaved over `tracing_rounds`
-and the median kept. Throughput on a shared machine moves with its neighbours; the CPU
-seconds the shop's six processes spend per request and per order do not, so the verdict is
-read from CPU: "capacity vs off" is the untraced CPU over the mode's, the share of
-untraced throughput the same CPU would serve.
-The default sampling must keep ≥ 90 % of it (ADR 0010).
+Modes (`tracing_modes`, `off` always among them) run for `tracing_rounds`, the orders
+interleaved. Throughput moves with the neighbours; the CPU seconds the processes spend per
+request and per order do not, so the verdict is read from CPU: "capacity vs off" is the
+untraced CPU over the mode's, in the same round (the median of the rounds is kept), the
+share of untraced throughput the same CPU would serve. The default sampling must keep
+≥ 90 % of it (ADR 0014).
 """
 
 from __future__ import annotations
@@ -27,13 +30,13 @@ import asyncio
 import os
 import statistics
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from shopflow_benchmarks.harness import SERVICES, Bench, load_gateway, stack_pids
+from shopflow_benchmarks.harness import SERVICES, Bench, load_gateway, reader, stack_pids
 from shopflow_benchmarks.processes import ProcessSample, sample
 from shopflow_benchmarks.saga import load_run
 from shopflow_benchmarks.wrk import wrk
@@ -44,7 +47,6 @@ MODES: dict[str, dict[str, str]] = {
     "default": {"OTEL_TRACES_SAMPLER_ARG": "0.1"},  # the kit's default: one trace in ten
     "full": {"OTEL_TRACES_SAMPLER_ARG": "1.0"},
 }
-READ_SERVICES = ("gateway", "inventory")  # the processes a read reaches
 BACKEND = "jaeger"  # receives the spans: its CPU is the exporting's other half
 
 
@@ -71,15 +73,18 @@ async def tracing(bench: Bench) -> dict[str, Any]:
         )
     async with httpx.AsyncClient(base_url=bench.gateway_url, timeout=10) as client:
         sku = (await client.get("/api/v1/products")).json()[0]["sku"]
-    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in sizes.tracing_modes}
+    reads = await _reads(bench, sku)
+    orders: list[dict[str, dict[str, float]]] = []
     try:
         for _ in range(sizes.tracing_rounds):
-            for mode in sizes.tracing_modes:
-                with environment(MODES[mode]):
-                    runs[mode].append(await _mode(bench, sku))
+            orders.append({mode: await _orders_in(bench, mode) for mode in sizes.tracing_modes})
     finally:
         await bench.stack.up(SERVICES)  # as the stack runs them: restarted if the last mode was not
         bench.pids.update(stack_pids(bench.stack))
+    runs = {
+        mode: [{**read[mode], **order[mode]} for read, order in zip(reads, orders, strict=True)]
+        for mode in sizes.tracing_modes
+    }
     medians = {
         mode: {key: statistics.median(run[key] for run in found) for key in found[0]}
         for mode, found in runs.items()
@@ -89,6 +94,7 @@ async def tracing(bench: Bench) -> dict[str, Any]:
         "sku": sku,
         "seconds": sizes.tracing_seconds,
         "connections": sizes.tracing_connections,
+        "reads_at_once": True,  # every mode's reads in the same seconds
         "rounds": sizes.tracing_rounds,
         "order_rate": sizes.tracing_order_rate,
         "order_seconds": sizes.tracing_order_seconds,
@@ -100,43 +106,81 @@ async def tracing(bench: Bench) -> dict[str, Any]:
             for mode, m in medians.items()
         },
         "capacity_vs_off": {
-            what: {mode: off[key] / m[key] for mode, m in medians.items()}
+            what: {
+                mode: statistics.median(
+                    untraced[key] / traced[key]
+                    for untraced, traced in zip(runs["off"], found, strict=True)
+                )
+                for mode, found in runs.items()
+            }
             for what, key in (("reads", "cpu_ms_per_request"), ("orders", "cpu_ms_per_order"))
         },
     }
 
 
-async def _mode(bench: Bench, sku: str) -> dict[str, float]:
-    """Both measurements under the environment in force (the mode's)."""
-    # restarts those started with another mode's variables
-    await bench.stack.up(bench.sizes.tracing_services)
-    async with load_gateway(bench.stack, bench.log_dir) as (gateway_url, gateway_pid):
-        pids = {**stack_pids(bench.stack), "gateway": gateway_pid}
-        read = await _read(bench, f"{gateway_url}/api/v1/products/{sku}", pids)
-        orders = await _orders(replace(bench, gateway_url=gateway_url, pids=pids))
-    return {**read, **orders}
-
-
-async def _read(bench: Bench, url: str, pids: Mapping[str, int]) -> dict[str, float]:
+async def _reads(bench: Bench, sku: str) -> list[dict[str, dict[str, float]]]:
+    """Each round's reads, every mode at once: {mode: figures} per round."""
     sizes = bench.sizes
-    measured = {name: pids[name] for name in READ_SERVICES}
-    await asyncio.to_thread(wrk, url, connections=sizes.tracing_connections, seconds=1)
+    async with AsyncExitStack() as started:
+        targets: dict[str, tuple[str, dict[str, int]]] = {}
+        for mode in sizes.tracing_modes:
+            log = bench.log_dir / f"bench-inventory-tracing-{mode}.log"
+            inventory_url, inventory_pid = await started.enter_async_context(
+                reader(bench.stack, "inventory", log, MODES[mode])
+            )
+            gateway_url, gateway_pid = await started.enter_async_context(
+                load_gateway(
+                    bench.stack, bench.log_dir, SHOPFLOW_INVENTORY_URL=inventory_url, **MODES[mode]
+                )
+            )
+            pids = {"gateway": gateway_pid, "inventory": inventory_pid}
+            targets[mode] = (f"{gateway_url}/api/v1/products/{sku}", pids)
+        await _all_at_once(targets, sizes.tracing_connections, seconds=1)  # warm: imports, pools
+        return [
+            await _all_at_once(targets, sizes.tracing_connections, sizes.tracing_seconds)
+            for _ in range(sizes.tracing_rounds)
+        ]
+
+
+async def _all_at_once(
+    targets: Mapping[str, tuple[str, Mapping[str, int]]], connections: int, seconds: float
+) -> dict[str, dict[str, float]]:
+    """wrk on every mode's URL at once; each mode's rate and its processes' CPU per request."""
+    measured = {
+        f"{mode}:{name}": pid for mode, (_, pids) in targets.items() for name, pid in pids.items()
+    }
     before = sample(measured)
-    result = await asyncio.to_thread(
-        wrk, url, connections=sizes.tracing_connections, seconds=sizes.tracing_seconds
+    results = await asyncio.gather(
+        *(
+            asyncio.to_thread(wrk, url, connections=connections, seconds=seconds)
+            for url, _ in targets.values()
+        )
     )
-    after = sample(measured)
-    if result.errors:
-        raise RuntimeError(f"{result.errors} failed reads of {url}: not a figure")
-    per_request = {
-        name: 1000 * cpu / max(result.requests, 1) for name, cpu in _spent(before, after).items()
-    }
-    return {
-        "requests_per_second": result.requests_per_second,
-        "p99_ms": result.p99_ms,
-        "cpu_ms_per_request": sum(per_request.values()),
-        **by_process("cpu_ms_per_request", per_request),
-    }
+    spent = _spent(before, sample(measured))
+    figures = {}
+    for (mode, (url, pids)), result in zip(targets.items(), results, strict=True):
+        if result.errors:
+            raise RuntimeError(f"{result.errors} failed reads of {url}: not a figure")
+        per_request = {
+            name: 1000 * spent[f"{mode}:{name}"] / max(result.requests, 1) for name in pids
+        }
+        figures[mode] = {
+            "requests_per_second": result.requests_per_second,
+            "p99_ms": result.p99_ms,
+            "cpu_ms_per_request": sum(per_request.values()),
+            **by_process("cpu_ms_per_request", per_request),
+        }
+    return figures
+
+
+async def _orders_in(bench: Bench, mode: str) -> dict[str, float]:
+    """The orders' figures with the services and a gateway of the bench's in `mode`."""
+    with environment(MODES[mode]):
+        # restarts those started with another mode's variables
+        await bench.stack.up(bench.sizes.tracing_services)
+        async with load_gateway(bench.stack, bench.log_dir) as (gateway_url, gateway_pid):
+            pids = {**stack_pids(bench.stack), "gateway": gateway_pid}
+            return await _orders(replace(bench, gateway_url=gateway_url, pids=pids))
 
 
 async def _orders(bench: Bench) -> dict[str, float]:
