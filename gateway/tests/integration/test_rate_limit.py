@@ -25,10 +25,10 @@ from shopflow_gateway.settings import RateLimit
 from shopflow_gateway.tokens import TokenAuthority
 from shopflow_gateway.users import CUSTOMER_ROLE
 from shopflow_kit import PROBLEM_BASE, Caller
+from shopflow_testing.ports import unused_port
 from shopflow_testing.servers import running_server
 
 from .conftest import TEST_SECRET
-from .live import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,7 @@ async def test_each_client_has_its_own_bucket(gateway_for):
 
 
 async def test_without_redis_the_gateway_serves_unlimited_and_counts_it(gateway_for, caplog):
-    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there
+    closed = f"redis://127.0.0.1:{unused_port()}/0"  # nothing listens there
     gateway = await gateway_for(redis_url=closed, rate_limit=TIGHT)
 
     with caplog.at_level(logging.INFO, logger="shopflow_gateway.redis_link"):
@@ -121,7 +121,7 @@ async def test_tokens_come_back_with_time_one_per_interval_up_to_the_burst(gatew
 @asynccontextmanager
 async def gateway_process(redis_url: str, upstream_url: str, limit: RateLimit):
     """`python -m shopflow_gateway` as the stack runs it, on a port of its own."""
-    port = free_port()
+    port = unused_port()
     environment = {
         **os.environ,
         "SHOPFLOW_ENVIRONMENT": "test",
