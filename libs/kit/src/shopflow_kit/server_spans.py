@@ -4,8 +4,9 @@ Nine requests in ten are not sampled at the default ratio, and each of them stil
 a span context: it carries the trace on to the services it calls (`traceparent`, not
 sampled, so they make the same decision) and puts the trace id in its log lines. That is
 all such a request gets here: the incoming context extracted from the three headers the
-propagators read, the sampler asked, the non-recording span it answers made current, and
-the app called with the server's own `receive` and `send`. A recorded request gets the
+propagators read, the sampler asked, the non-recording span it answers made current with
+the client libraries' instrumentations suppressed, and the app called with the server's
+own `receive` and `send`. A recorded request gets the
 span FastAPI's own telemetry made (ADR 0024): named `METHOD /route/{template}`, kind
 `SERVER`, the HTTP semantic conventions' attributes, an error status on a 5xx or an
 exception. The sampler sees the span's name and kind, not its attributes (ours never
@@ -20,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from opentelemetry import context, propagate, trace
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,7 +61,12 @@ class ServerSpanMiddleware:
             return
         parent = propagate.extract(self._carrier(scope))
         span = self._tracer.start_span(span_method(scope), parent, kind=SpanKind.SERVER)
-        token = context.attach(trace.set_span_in_context(span, parent))
+        current = trace.set_span_in_context(span, parent)
+        if not span.is_recording():
+            # The client libraries' instrumentations (Redis's) stand aside at once: they
+            # would format the command and name a span the tracer then declines.
+            current = context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, current)
+        token = context.attach(current)
         try:
             if span.is_recording():
                 await self._recorded(span, scope, receive, send)
