@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         "--tracing-rounds",
         type=int,
         default=defaults.tracing_rounds,
-        help="rounds of each tracing mode, interleaved (the median is kept)",
+        help="rounds of the tracing measurement (the median of the rounds is kept)",
     )
     parser.add_argument("--smoke", action="store_true", help="every measurement, tiny")
     parser.add_argument("--results", type=Path, default=REPO_ROOT / "benchmarks" / "results")

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from opentelemetry import context, propagate, trace
-from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -61,17 +61,15 @@ class ServerSpanMiddleware:
             return
         parent = propagate.extract(self._carrier(scope))
         span = self._tracer.start_span(span_method(scope), parent, kind=SpanKind.SERVER)
-        current = trace.set_span_in_context(span, parent)
-        if not span.is_recording():
-            # The client libraries' instrumentations (Redis's) stand aside at once: they
-            # would format the command and name a span the tracer then declines.
-            current = context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, current)
-        token = context.attach(current)
+        token = context.attach(trace.set_span_in_context(span, parent))
         try:
             if span.is_recording():
                 await self._recorded(span, scope, receive, send)
             else:
-                await self.app(scope, receive, send)
+                # The client libraries' instrumentations (Redis's) stand aside at once:
+                # they would format each command and name a span the tracer then declines.
+                with suppress_instrumentation():
+                    await self.app(scope, receive, send)
         finally:
             context.detach(token)
 

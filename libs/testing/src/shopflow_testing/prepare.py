@@ -48,18 +48,15 @@ def build_tools() -> str:
     return f"{len(ensure_tools())} Go tools ready"
 
 
-def _timed(step: Callable[[], str]) -> Callable[[], str]:
-    def run() -> str:
-        began = time.monotonic()
-        outcome = step()
-        return f"{outcome} ({time.monotonic() - began:.0f} s)"
-
-    return run
+def _timed(step: Callable[[], str]) -> str:
+    began = time.monotonic()
+    outcome = step()
+    return f"{outcome} ({time.monotonic() - began:.0f} s)"
 
 
 def main() -> int:
     with ThreadPoolExecutor(2, thread_name_prefix="prepare") as steps:
-        outcomes = [steps.submit(_timed(step)) for step in (build_tools, build_test_images)]
+        outcomes = [steps.submit(_timed, step) for step in (build_tools, build_test_images)]
     try:
         for outcome in outcomes:
             print(f"prepare: {outcome.result()}", flush=True)
