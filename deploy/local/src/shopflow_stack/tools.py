@@ -102,8 +102,11 @@ def ensure_tools(names: Iterable[str] | None = None) -> dict[str, Path]:
     """Each tool's path (every tool of the catalogue by default), the missing ones built
     side by side; the first failure is raised once the others have finished."""
     chosen = list(catalogue() if names is None else names)
+    # Every build submitted and waited for (map would cancel those not started at the
+    # first failure), then the first failure raised.
     with ThreadPoolExecutor(_PARALLEL_BUILDS, thread_name_prefix="go-build") as builds:
-        return dict(zip(chosen, builds.map(ensure_tool, chosen), strict=True))
+        built = {name: builds.submit(ensure_tool, name) for name in chosen}
+    return {name: build.result() for name, build in built.items()}
 
 
 def _build(tool: GoTool) -> None:
