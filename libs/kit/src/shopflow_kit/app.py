@@ -91,7 +91,7 @@ def create_app(
     app.state.readiness = Readiness(settings.readiness_timeout_seconds)
     if database is not None:
         app.state.readiness.add("database", database_check(database))
-        trace_database(database.engine)
+        trace_database(database)
     for name, check in (readiness or {}).items():
         app.state.readiness.add(name, check)
     for name in background or {}:

@@ -5,14 +5,16 @@ the response is sent and rolled back if anything raises. A read that is one stat
 needs none: `Database.statement()`.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
+    AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
@@ -37,6 +39,21 @@ def service_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
 
 
+@dataclass(frozen=True)
+class _Access:
+    """Transactions and single statements through one engine."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    statements: AsyncEngine
+
+    @classmethod
+    def through(cls, engine: AsyncEngine) -> "_Access":
+        # The same pool; a connection drawn from it this way sends no BEGIN, COMMIT or
+        # ROLLBACK (the driver's autocommit), and goes back to the pool as it came.
+        autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return cls(async_sessionmaker(engine, expire_on_commit=False), autocommit)
+
+
 class Database:
     """A service's connection pool and the sessions drawn from it."""
 
@@ -49,15 +66,27 @@ class Database:
         # every connection of the pool, and that one failure is a 503 with Retry-After
         # (`dependencies`) or a consumer's retry, as any outage of the database is.
         self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=10, echo=echo)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # The same pool; a connection drawn from it this way sends no BEGIN, COMMIT or
-        # ROLLBACK (the driver's autocommit), and goes back to the pool as it came.
-        self._statements = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._plain = _Access.through(self.engine)
+        self._diverted: tuple[Callable[[], bool], _Access] | None = None
+
+    def divert(self, engine: AsyncEngine, when: Callable[[], bool]) -> None:
+        """Draw transactions and statements through `engine` whenever `when()` is true.
+
+        For `engine` a view of this one (`self.engine.execution_options()`: the same pool)
+        with event listeners of its own: the tracing's, which only a recorded trace needs.
+        An engine with no listener at all lets SQLAlchemy skip its event dispatch on every
+        connection, cursor and transaction."""
+        self._diverted = (when, _Access.through(engine))
+
+    def _access(self) -> _Access:
+        if self._diverted is not None and self._diverted[0]():
+            return self._diverted[1]
+        return self._plain
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed on success, rolled back on any exception."""
-        async with self._sessions.begin() as session:
+        async with self._access().sessions.begin() as session:
             yield session
 
     @asynccontextmanager
@@ -68,7 +97,7 @@ class Database:
         is as consistent as in a transaction of its own, without the two round trips that
         open and close it. Never for several statements that must agree, nor for writes.
         """
-        async with self._statements.connect() as connection:
+        async with self._access().statements.connect() as connection:
             yield connection
 
     async def ping(self) -> None:

@@ -194,9 +194,9 @@ async def test_statements_are_spans_of_a_recorded_trace(client):
     assert {s.context.trace_id for s in statements} == {request.context.trace_id}
 
 
-async def test_outside_a_recorded_trace_statements_are_not_looked_at(client, database, monkeypatch):
+async def test_outside_a_recorded_trace_statements_are_not_looked_at(database, monkeypatch):
     """Nine requests in ten at the default ratio, and every background query: their
-    statements cost the tracing nothing."""
+    statements cost the tracing nothing, not even SQLAlchemy's event dispatch."""
     looked_at: list[str] = []
     instrumented = EngineTracer._before_cur_exec
 
@@ -204,15 +204,22 @@ async def test_outside_a_recorded_trace_statements_are_not_looked_at(client, dat
         looked_at.append(statement)
         return instrumented(self, conn, cursor, statement, *args)
 
-    monkeypatch.setattr(EngineTracer, "_before_cur_exec", spy)
+    monkeypatch.setattr(EngineTracer, "_before_cur_exec", spy)  # before the app binds it
+    settings = ServiceSettings(service_name="kit-test", port=0, environment="test")
+    app = create_app(settings, title="kit", routers=[router], database=database)
     parent = unsampled_context()
     unsampled = trace.get_current_span(parent).get_span_context()
     unrecorded = f"00-{unsampled.trace_id:032x}-{unsampled.span_id:016x}-00"
 
-    await client.post("/tickets/untraced-1", headers={"traceparent": unrecorded})
-    await stored_codes(database)  # outside any trace, as a background loop's query
-    untraced = len(looked_at)
-    await client.post("/tickets/traced-2", headers={"traceparent": traceparent(sampled_context())})
+    async with app_client(app) as client:
+        await client.post("/tickets/untraced-1", headers={"traceparent": unrecorded})
+        await stored_codes(database)  # outside any trace, as a background loop's query
+        untraced = len(looked_at)
+        sampled = {"traceparent": traceparent(sampled_context())}
+        await client.post("/tickets/traced-2", headers=sampled)
 
     assert untraced == 0
     assert looked_at  # the spy does see the recorded request's statements
+    # and the engine everything else runs through has no listener for SQLAlchemy to call
+    assert not database.engine.sync_engine.dispatch.before_cursor_execute
+    assert not database.engine.pool.dispatch.checkout
