@@ -26,7 +26,7 @@ MESSAGING_CONSUMER_GROUP = "messaging.consumer.group.name"
 MESSAGING_KAFKA_KEY = "messaging.kafka.message.key"
 MESSAGING_KAFKA_OFFSET = "messaging.kafka.offset"
 
-# OpenTelemetry semantic conventions for an HTTP server span (see `server_spans`).
+# OpenTelemetry semantic conventions for HTTP spans (see `server_spans`, `client_spans`).
 HTTP_REQUEST_METHOD = "http.request.method"
 HTTP_REQUEST_METHOD_ORIGINAL = "http.request.method_original"
 HTTP_ROUTE = "http.route"
@@ -35,6 +35,7 @@ ERROR_TYPE = "error.type"
 URL_SCHEME = "url.scheme"
 URL_PATH = "url.path"
 URL_QUERY = "url.query"
+URL_FULL = "url.full"  # a client span's: the URL called, credentials and secrets redacted
 SERVER_ADDRESS = "server.address"
 SERVER_PORT = "server.port"
 NETWORK_PROTOCOL_VERSION = "network.protocol.version"

@@ -35,7 +35,7 @@ SCHEMA_URL = "https://opentelemetry.io/schemas/1.44.0"
 _METHODS = frozenset(
     {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "QUERY", "TRACE"}
 )
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+DEFAULT_PORTS = {"http": 80, "https": 443}
 # Query parameters the HTTP conventions say to redact: signatures and credentials in URLs.
 _SECRET_QUERY_PARAMETERS = frozenset(
     {"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "sig", "X-Goog-Signature"}
@@ -60,7 +60,7 @@ class ServerSpanMiddleware:
             await self.app(scope, receive, send)
             return
         parent = propagate.extract(self._carrier(scope))
-        span = self._tracer.start_span(span_method(scope), parent, kind=SpanKind.SERVER)
+        span = self._tracer.start_span(span_method(scope["method"]), parent, kind=SpanKind.SERVER)
         token = context.attach(trace.set_span_in_context(span, parent))
         try:
             if span.is_recording():
@@ -86,7 +86,7 @@ class ServerSpanMiddleware:
     async def _recorded(self, span: Span, scope: Scope, receive: Receive, send: Send) -> None:
         span.set_attributes(_request_attributes(scope))
         if (route := matched_route(scope["app"], scope)) is not None:
-            span.update_name(f"{span_method(scope)} {route}")
+            span.update_name(f"{span_method(scope['method'])} {route}")
             span.set_attribute(attributes.HTTP_ROUTE, route)
         status: int | None = None
 
@@ -100,7 +100,7 @@ class ServerSpanMiddleware:
         try:
             await self.app(scope, receive, send_noting_status)
         except BaseException as exc:
-            error = _type_name(exc)
+            error = error_type(exc)
             raise
         finally:
             if status is not None:
@@ -113,9 +113,8 @@ class ServerSpanMiddleware:
             span.end()
 
 
-def span_method(scope: Scope) -> str:
+def span_method(method: str) -> str:
     """The method as a span name starts: a method the conventions do not know is `HTTP`."""
-    method: str = scope["method"]
     return method if method in _METHODS else "HTTP"
 
 
@@ -132,10 +131,7 @@ def _request_attributes(scope: Scope) -> dict[str, Any]:
     if version := scope.get("http_version"):
         found[attributes.NETWORK_PROTOCOL_VERSION] = version
     if query := scope.get("query_string"):
-        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-        found[attributes.URL_QUERY] = urlencode(
-            [(k, "REDACTED" if k in _SECRET_QUERY_PARAMETERS else v) for k, v in pairs]
-        )
+        found[attributes.URL_QUERY] = redacted_query(query.decode("latin-1"))
     return found
 
 
@@ -150,7 +146,7 @@ def _server_address(scope: Scope) -> dict[str, Any]:
             address, port = authority.hostname, authority.port
         except ValueError:  # a malformed Host is the client's problem, not the span's
             return {}
-        port = port or _DEFAULT_PORTS.get(scope.get("scheme", "http"))
+        port = port or DEFAULT_PORTS.get(scope.get("scheme", "http"))
     found: dict[str, Any] = {}
     if address is not None:
         found[attributes.SERVER_ADDRESS] = address
@@ -159,7 +155,14 @@ def _server_address(scope: Scope) -> dict[str, Any]:
     return found
 
 
-def _type_name(exc: BaseException) -> str:
+def redacted_query(query: str) -> str:
+    """`query` with the values the HTTP conventions say to redact replaced."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, "REDACTED" if k in _SECRET_QUERY_PARAMETERS else v) for k, v in pairs])
+
+
+def error_type(exc: BaseException) -> str:
+    """`error.type` for an exception: its qualified class name."""
     kind = type(exc)
     if kind.__module__ == "builtins":
         return kind.__qualname__

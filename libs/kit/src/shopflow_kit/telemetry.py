@@ -2,8 +2,8 @@
 
 `create_app` calls `configure_tracing`; everything else finds the global tracer provider.
 What is traced: HTTP requests (`server_spans`, health and metrics routes left out), calls
-made through the kit's HTTP clients, SQL statements, Redis commands, and each Kafka hop
-(the relay and consumer spans, see `messaging.tracing`).
+made through the kit's HTTP clients (`client_spans`), SQL statements (`trace_database`),
+Redis commands, and each Kafka hop (the relay and consumer spans, see `messaging.tracing`).
 
 Inside a trace that is not recorded (nine requests in ten at the default ratio), the
 client libraries' spans are not made at all: a SQL statement, a Redis command or an HTTP
@@ -33,11 +33,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 from fastapi.telemetry import TelemetryConfig
-from opentelemetry import propagate, trace
+from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.instrumentation.httpx import AsyncOpenTelemetryTransport
 from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.sdk.resources import Resource
@@ -219,32 +217,6 @@ class _RecordedTracesOnlyTracer(trace.Tracer):
             return
         with self._tracer.start_as_current_span(name, context, *args, **kwargs) as span:
             yield span
-
-
-class _TracedTransport(httpx.AsyncBaseTransport):
-    """A client span per request inside a recorded trace; inside an unrecorded one the
-    current context is sent on as it is (the same trace, not sampled), with no span."""
-
-    def __init__(self, transport: httpx.AsyncBaseTransport) -> None:
-        self._plain = transport
-        self._traced = AsyncOpenTelemetryTransport(transport)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if in_unrecorded_trace():
-            propagate.inject(request.headers)
-            return await self._plain.handle_async_request(request)
-        return await self._traced.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._plain.aclose()
-
-
-def traced_transport(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
-    """`transport` with a client span per request sent (each retry its own), carrying the
-    trace on in `traceparent`. Whatever pool is underneath (httpx's, aiohttp's) is traced once."""
-    if not tracing_enabled():
-        return transport
-    return _TracedTransport(transport)
 
 
 class _StatementTracer(EngineTracer):

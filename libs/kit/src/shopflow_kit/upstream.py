@@ -38,10 +38,10 @@ from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, PositiveFloat, PositiveInt
 from starlette.responses import JSONResponse
 
+from shopflow_kit.client_spans import traced_transport
 from shopflow_kit.clock import Clock
 from shopflow_kit.problems import UPSTREAM_UNAVAILABLE, Problem
 from shopflow_kit.retry_budget import TRANSPORT_FAILURES, Retries, RetryPolicy, Send
-from shopflow_kit.telemetry import traced_transport
 from shopflow_kit.upstream_balance import Balanced, replica_urls
 from shopflow_kit.upstream_telemetry import BreakerWatch, metrics_for
 
