@@ -70,12 +70,13 @@ class Database:
         self._diverted: tuple[Callable[[], bool], _Access] | None = None
 
     def divert(self, engine: AsyncEngine, when: Callable[[], bool]) -> None:
-        """Draw transactions and statements through `engine` whenever `when()` is true.
+        """Draw transactions and statements through `engine` whenever `when()` is true as
+        they open.
 
         For `engine` a view of this one (`self.engine.execution_options()`: the same pool)
-        with event listeners of its own: the tracing's, which only a recorded trace needs.
-        An engine with no listener at all lets SQLAlchemy skip its event dispatch on every
-        connection, cursor and transaction."""
+        with event listeners of its own, the tracing's, which a trace nobody records does
+        not need: an engine with no listener at all lets SQLAlchemy skip its event
+        dispatch on every connection, cursor and transaction."""
         self._diverted = (when, _Access.through(engine))
 
     def _access(self) -> _Access:

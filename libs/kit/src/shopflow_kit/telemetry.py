@@ -220,9 +220,16 @@ class _RecordedTracesOnlyTracer(trace.Tracer):
 
 
 class _StatementTracer(EngineTracer):
-    """The SQLAlchemy instrumentation's statement spans, without its connection-usage
-    metric (kept by listeners on the pool, which every engine on that pool would then
-    dispatch to; our pools are measured by `metrics`)."""
+    """The SQLAlchemy instrumentation's statement spans, made inside a recorded trace only
+    (it works out a statement's attributes and operation name before asking whether anyone
+    records it), and without its connection-usage metric (kept by listeners on the pool,
+    which every engine on that pool would then dispatch to; our pools are measured by
+    `metrics`)."""
+
+    def _before_cur_exec(self, conn: Any, cursor: Any, statement: str, *args: Any) -> Any:
+        if not in_recorded_trace():
+            return statement, args[0]
+        return super()._before_cur_exec(conn, cursor, statement, *args)  # type: ignore[no-untyped-call]
 
     @classmethod
     def _register_event_listener(cls, target: Any, identifier: str, *args: Any, **kw: Any) -> None:
@@ -238,12 +245,15 @@ def trace_database(database: Database) -> None:
     """A span for every statement `database` runs inside a recorded trace.
 
     The spans come from listeners on an engine of their own, on the same pool, which
-    `database` draws through only inside a recorded trace: elsewhere (nine requests in
-    ten at the default ratio, every background loop) SQLAlchemy finds no listener and
-    skips its event dispatch, the largest part of what tracing cost an unsampled read."""
+    `database` draws through unless the transaction opens inside a trace nobody records:
+    there (nine requests in ten at the default ratio, and the messages of such traces)
+    SQLAlchemy finds no listener and skips its event dispatch, the largest part of what
+    tracing cost an unsampled read. A transaction opened outside any trace (a background
+    loop's, or messages handled together, each in its own span) goes through the traced
+    engine, whose listener looks at each statement's trace."""
     if not tracing_enabled():
         return
     traced = database.engine.execution_options()
     tracer = trace.get_tracer("shopflow_kit.db")
     _StatementTracer(tracer, traced.sync_engine, None)  # type: ignore[no-untyped-call]
-    database.divert(traced, when=in_recorded_trace)
+    database.divert(traced, when=lambda: not in_unrecorded_trace())

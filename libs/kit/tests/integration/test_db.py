@@ -4,7 +4,7 @@ a database nobody answers at is a 503 to retry."""
 import asyncpg
 import pytest
 from fastapi import APIRouter
-from opentelemetry import trace
+from opentelemetry import context, trace
 from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
 from opentelemetry.trace import SpanKind
 from sqlalchemy import String, func, select
@@ -192,6 +192,27 @@ async def test_statements_are_spans_of_a_recorded_trace(client):
     statements = [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
     assert any(s.attributes.get("db.system") == "postgresql" for s in statements)
     assert {s.context.trace_id for s in statements} == {request.context.trace_id}
+
+
+async def test_a_transaction_opened_outside_any_trace_traces_what_runs_in_a_recorded_span(
+    client, database
+):
+    """As a consumer handling messages together does: one transaction, a span per message."""
+    spans = recorded_spans()
+    recorded = sampled_context()
+
+    async with database.transaction() as session:
+        token = context.attach(recorded)
+        try:
+            await session.scalar(select(func.count()).select_from(Ticket))
+        finally:
+            context.detach(token)
+
+    [statement] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
+    assert statement.attributes.get("db.system") == "postgresql"
+    assert (
+        statement.context.trace_id == trace.get_current_span(recorded).get_span_context().trace_id
+    )
 
 
 async def test_outside_a_recorded_trace_statements_are_not_looked_at(database, monkeypatch):
