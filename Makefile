@@ -27,9 +27,13 @@ $(CACHE_DIR)/uv-$(UV_VERSION)/bin/uv:
 	python3 -m venv $(CACHE_DIR)/uv-$(UV_VERSION)
 	$(CACHE_DIR)/uv-$(UV_VERSION)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode is compiled at install (10 s once in a new environment; 0.4 s per sync after):
+# where PYTHONDONTWRITEBYTECODE is set, as in many CI and container environments, Python
+# never caches it, and every process (an app, a migration, the CLI) compiled its imports
+# from source on each start: 4.6 s to import the order app, 1.7 s with it (as the images do).
 .PHONY: install
 install: $(UV) ## Install uv (if missing) and every Python package of the workspace
-	$(UV) sync --frozen --all-packages --quiet
+	$(UV) sync --frozen --all-packages --compile-bytecode --quiet
 
 .PHONY: up
 up: install ## Start the local stack (PostgreSQL x5, Redis, Kafka, services, gateway); restarts apps whose code changed; [replicas=2] [toxiproxy=1]
