@@ -25,7 +25,16 @@ from typing import Any
 
 import uvloop
 
-from shopflow_benchmarks import ceilings, overload, reads, relay, saga, tracing, upstream_clients
+from shopflow_benchmarks import (
+    ceilings,
+    instructions,
+    overload,
+    reads,
+    relay,
+    saga,
+    tracing,
+    upstream_clients,
+)
 from shopflow_benchmarks.harness import SMOKE, Bench, Sizes, load_gateway, stack_pids
 from shopflow_benchmarks.machine import commit, this_machine
 from shopflow_benchmarks.processes import sample
@@ -49,6 +58,7 @@ SECTIONS: dict[str, Section] = {
     "relay": relay.relay,
     "ceilings": _ceilings,
     "tracing": tracing.tracing,
+    "tracing_instructions": instructions.tracing_instructions,
     "upstream_clients": upstream_clients.upstream_clients,
 }
 DEFAULT_SECTIONS = ("reads", "saga", "search", "overload", "relay", "ceilings", "tracing")

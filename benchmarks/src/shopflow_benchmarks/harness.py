@@ -14,7 +14,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,6 +60,7 @@ class Sizes:
     tracing_order_rate: float = 5.0
     tracing_order_seconds: float = 20.0
     tracing_modes: tuple[str, ...] = ("off", "default", "full")
+    instruction_reads: int = 400  # per process and mode, under callgrind (`instructions`)
     tracing_idle_seconds: float = 5.0  # the processes' idle CPU, measured before a mode's orders
     # The services each tracing mode restarts with its variables (the bench's gateway always
     # runs the mode); the smoke restarts none: the stack's restart is tested on its own.
@@ -176,13 +177,14 @@ def gateway_environment(stack: Stack, port: int, **overrides: str) -> dict[str, 
 
 @asynccontextmanager
 async def load_gateway(
-    stack: Stack, log_dir: Path, **overrides: str
+    stack: Stack, log_dir: Path, wrapper: Sequence[str] = (), **overrides: str
 ) -> AsyncIterator[tuple[str, int]]:
-    """A gateway like the stack's, rate limit raised; (its URL, its pid)."""
+    """A gateway like the stack's, rate limit raised, run under `wrapper` (a command that
+    runs the one after it, e.g. valgrind) if any; (its URL, its pid)."""
     port = free_port()
     environment = gateway_environment(stack, port, GATEWAY_RATE_LIMIT=UNLIMITED, **overrides)
     url = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, "-m", "shopflow_gateway"]
+    argv = [*wrapper, sys.executable, "-m", "shopflow_gateway"]
     async with server_process(
         argv, f"{url}/readyz", log_dir / f"bench-gateway-{port}.log", environment
     ) as process:
@@ -191,16 +193,16 @@ async def load_gateway(
 
 @asynccontextmanager
 async def reader(
-    stack: Stack, app: str, log: Path, overrides: Mapping[str, str]
+    stack: Stack, app: str, log: Path, overrides: Mapping[str, str], wrapper: Sequence[str] = ()
 ) -> AsyncIterator[tuple[str, int]]:
     """The stack's `app` service (a key of SERVICE_APPS) as one more process, without its
     background jobs (`--lifespan off`: no relay, consumer or sweeper, so only reads cost
-    CPU), its environment with `overrides`; (its URL, its pid)."""
+    CPU), its environment with `overrides`, under `wrapper` if any; (its URL, its pid)."""
     port = free_port()
     service = next(process for process in stack.apps if process.name == app)
     assert isinstance(service, AppProcess)
     environment = {**service.environment(), f"{app.upper()}_PORT": str(port), **overrides}
-    argv = [sys.executable, "-m", "uvicorn", SERVICE_APPS[app], "--factory"]
+    argv = [*wrapper, sys.executable, "-m", "uvicorn", SERVICE_APPS[app], "--factory"]
     # An access log line per request, as the service writes.
     argv += ["--port", str(port), "--lifespan", "off", "--log-level", "info"]
     url = f"http://127.0.0.1:{port}"

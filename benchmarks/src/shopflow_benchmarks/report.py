@@ -30,7 +30,7 @@ def markdown(run: Figures) -> str:
         "",
     ]
     parts = (_saga, _cpu, _search, _overload, _reads, _relay, _ceilings, _memory, _tracing)
-    for part in (*parts, _upstream):
+    for part in (*parts, _instructions, _upstream):
         section = list(part(run))
         if section:
             lines += [*section, ""]
@@ -342,6 +342,31 @@ def _tracing(run: Figures) -> Iterator[str]:
         "order (until the shop is quiet). Capacity vs off = untraced CPU ÷ this mode's in the "
         "same round, the median of the rounds: the share of untraced throughput the same CPU "
         "serves (the default must keep ≥ 0.90)."
+    )
+
+
+def _instructions(run: Figures) -> Iterator[str]:
+    counted = run.get("tracing_instructions")
+    if not counted:
+        return
+    per_read = counted["million_instructions_per_read"]
+    modes = list(per_read["gateway + inventory"])
+    yield (
+        f"### Tracing cost in instructions: GET one product, {counted['reads']} reads one "
+        "after the other per process and mode, under callgrind"
+    )
+    yield ""
+    yield "| M instructions per read | " + " | ".join(modes) + " |"
+    yield "|---|" + "---|" * len(modes)
+    for process, figures in per_read.items():
+        yield f"| {process} | " + " | ".join(f"{figures[mode]:.3f}" for mode in modes) + " |"
+    capacity = counted["capacity_vs_off"]
+    yield "| capacity vs off | " + " | ".join(f"{capacity[mode]:.3f}" for mode in modes) + " |"
+    yield ""
+    yield (
+        "User-space instructions of each process, its threads included; `default` is "
+        f"unsampled + {counted['default_ratio']:g} × (full − unsampled). Deterministic where "
+        "CPU time is not: runs of different commits compare directly (ADR 0025)."
     )
 
 
