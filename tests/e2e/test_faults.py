@@ -6,6 +6,8 @@ there."""
 import asyncio
 import signal
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import asyncpg
 import httpx
@@ -66,6 +68,17 @@ async def placed_eventually(gateway, auth, sku: str, key: str) -> dict:
 SHORT_STEP = {"ORDER_SAGA_STEP_DEADLINE_SECONDS": "1"}
 
 
+@asynccontextmanager
+async def order_service_with(shop, env: dict[str, str]) -> AsyncIterator[None]:
+    """The order service restarted with `env` for the block, then as the stack configures
+    it again whatever fails, so the next test finds it as it was."""
+    try:
+        await shop.restart("order", env=env)
+        yield
+    finally:
+        await shop.up(["order"])
+
+
 async def saga_reached(gateway, auth, order_id: str, event: str) -> None:
     async with asyncio.timeout(120):
         while True:
@@ -114,16 +127,13 @@ async def test_a_provider_that_never_answers_ends_in_a_timed_out_cancellation(
     shop, gateway, alice, new_product, provider
 ):
     sku = await new_product(stock=3)
-    try:  # whatever fails, the order service is left running as configured for the next test
-        await shop.restart("order", env=SHORT_STEP)
+    async with order_service_with(shop, SHORT_STEP):
         await provider.put("/admin/faults", json={"outage": True})
         placed = (await order_placed(gateway, alice, sku)).json()
         await saga_reached(gateway, alice, placed["id"], "compensating")
 
         await provider.delete("/admin/faults")  # refunds need the provider back
         order = await settled(gateway, alice, placed["id"])
-    finally:
-        await shop.up(["order"])  # as configured: the stack's step
 
     assert (order["status"], order["cancellation_reason"]) == ("CANCELLED", "timed_out")
     await assert_consistent(gateway, provider, alice, order)
@@ -216,14 +226,11 @@ async def test_the_order_service_killed_after_a_saga_step_before_its_offset_take
     log_end = order_service.log_path.stat().st_size
     # The stack's app stays in development: its service-token key is the stack's.
     window = pausing_at("consumer.before-offset-commit", environment="development")
-    try:  # whatever fails, the order service is left running as configured for the next test
-        await shop.restart("order", env=window)
+    async with order_service_with(shop, window):
         placed = (await order_placed(gateway, alice, sku)).json()
         await paused_in_log(order_service.log_path, "consumer.before-offset-commit", after=log_end)
         await reply_in_the_window(shop, placed["id"])
         order_service.kill(signal.SIGKILL)  # held in the window: dies there
-    finally:
-        await shop.up(["order"])  # as configured: no failpoint
 
     order = await settled(gateway, alice, placed["id"])
     assert order["status"] == "CONFIRMED"

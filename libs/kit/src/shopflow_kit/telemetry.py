@@ -219,6 +219,10 @@ class _RecordedTracesOnlyTracer(trace.Tracer):
             yield span
 
 
+_POOL_EVENTS = frozenset({"connect", "close", "checkin", "checkout"})
+"""The SQLAlchemy instrumentation's listeners on the pool: a connection-usage metric."""
+
+
 class _StatementTracer(EngineTracer):
     """The SQLAlchemy instrumentation's statement spans, made inside a recorded trace only
     (it works out a statement's attributes and operation name before asking whether anyone
@@ -236,9 +240,6 @@ class _StatementTracer(EngineTracer):
         if identifier in _POOL_EVENTS:
             return
         super()._register_event_listener(target, identifier, *args, **kw)  # type: ignore[no-untyped-call]
-
-
-_POOL_EVENTS = frozenset({"connect", "close", "checkin", "checkout"})
 
 
 def trace_database(database: Database) -> None:

@@ -22,6 +22,7 @@ from shopflow_kit import (
     create_app,
     service_metadata,
 )
+from shopflow_kit.telemetry import _StatementTracer
 from shopflow_testing.ports import unused_port
 from shopflow_testing.servers import app_client
 from shopflow_testing.span_recorder import (
@@ -216,16 +217,24 @@ async def test_a_transaction_opened_outside_any_trace_traces_what_runs_in_a_reco
 
 
 async def test_outside_a_recorded_trace_statements_are_not_looked_at(database, monkeypatch):
-    """Nine requests in ten at the default ratio, and every background query: their
-    statements cost the tracing nothing, not even SQLAlchemy's event dispatch."""
-    looked_at: list[str] = []
-    instrumented = EngineTracer._before_cur_exec
+    """Nine requests in ten at the default ratio: their statements run where SQLAlchemy
+    finds no listener to call. A background query's go past the kit's listener, which
+    returns at once: the instrumentation never looks at them."""
+    dispatched: list[str] = []  # every statement the kit's listener is called for
+    looked_at: list[str] = []  # those it hands to the instrumentation
+    kits, instrumentations = _StatementTracer._before_cur_exec, EngineTracer._before_cur_exec
 
-    def spy(self, conn, cursor, statement, *args):
+    def kit_spy(self, conn, cursor, statement, *args):
+        dispatched.append(statement)
+        return kits(self, conn, cursor, statement, *args)
+
+    def instrumentation_spy(self, conn, cursor, statement, *args):
         looked_at.append(statement)
-        return instrumented(self, conn, cursor, statement, *args)
+        return instrumentations(self, conn, cursor, statement, *args)
 
-    monkeypatch.setattr(EngineTracer, "_before_cur_exec", spy)  # before the app binds it
+    # Before the app is made: it binds the listener then.
+    monkeypatch.setattr(_StatementTracer, "_before_cur_exec", kit_spy)
+    monkeypatch.setattr(EngineTracer, "_before_cur_exec", instrumentation_spy)
     settings = ServiceSettings(service_name="kit-test", port=0, environment="test")
     app = create_app(settings, title="kit", routers=[router], database=database)
     parent = unsampled_context()
@@ -234,13 +243,15 @@ async def test_outside_a_recorded_trace_statements_are_not_looked_at(database, m
 
     async with app_client(app) as client:
         await client.post("/tickets/untraced-1", headers={"traceparent": unrecorded})
+        unsampled_dispatched = len(dispatched)
         await stored_codes(database)  # outside any trace, as a background loop's query
-        untraced = len(looked_at)
+        background_dispatched, background_looked_at = len(dispatched), len(looked_at)
         sampled = {"traceparent": traceparent(sampled_context())}
         await client.post("/tickets/traced-2", headers=sampled)
 
-    assert untraced == 0
-    assert looked_at  # the spy does see the recorded request's statements
-    # and the engine everything else runs through has no listener for SQLAlchemy to call
+    assert unsampled_dispatched == 0
+    assert background_dispatched > 0
+    assert background_looked_at == 0
+    assert looked_at  # the recorded request's statements do reach the instrumentation
     assert not database.engine.sync_engine.dispatch.before_cursor_execute
     assert not database.engine.pool.dispatch.checkout
