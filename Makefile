@@ -107,8 +107,8 @@ load: install ## Open-loop orders through the stack's gateway, recorded: make lo
 	@eval "$$($(STACK) env)" && $(UV) run --frozen python -m shopflow_drills.load --rate $(or $(rate),10) --duration $(or $(duration),30) $(args)
 
 .PHONY: bench
-bench: install ## Measure the shop in one run (docs/benchmarks.md): make bench [rate=10] [duration=60] [only=reads,saga] [tracing_rounds=2]
-	$(UV) run --frozen python -m shopflow_benchmarks $(if $(rate),--rate $(rate)) $(if $(duration),--duration $(duration)) $(if $(only),--only $(only)) $(if $(tracing_rounds),--tracing-rounds $(tracing_rounds))
+bench: install ## Measure the shop in one run (docs/benchmarks.md): make bench [rate=10] [duration=60] [only=reads,saga] [tracing_rounds=2] [tracing_read_rounds=6]
+	$(UV) run --frozen python -m shopflow_benchmarks $(if $(rate),--rate $(rate)) $(if $(duration),--duration $(duration)) $(if $(only),--only $(only)) $(if $(tracing_rounds),--tracing-rounds $(tracing_rounds)) $(if $(tracing_read_rounds),--tracing-read-rounds $(tracing_read_rounds))
 
 .PHONY: chaos
 chaos: install ## Chaos drills under load, healed and audited (docs/chaos.md): make chaos [drill=kill-kafka,poison] [driver=local|compose|kubernetes] [rate=5] [duration=30] [replicas=2]

@@ -76,7 +76,12 @@ async def test_a_tiny_bench_run_has_every_figure(shop, request):
         assert figures["tracing"]["modes"][mode]["orders"] == 5
         for figure, process in (("cpu_ms_per_request", "inventory"), ("cpu_ms_per_order", "order")):
             number(figures["tracing"], "modes", mode, f"{figure}:{process}")
-    assert len(figures["tracing"]["every_round"]["off"]) == SMOKE.tracing_rounds
+    rounds = figures["tracing"]["every_round"]
+    assert (len(rounds["reads"]), len(rounds["orders"])) == (
+        SMOKE.tracing_read_rounds,
+        SMOKE.tracing_rounds,
+    )
+    assert set(rounds["reads"][0]) == set(SMOKE.tracing_modes)
     # and the services are left as the stack runs them, not in the last mode measured
     assert [s for s in SERVICES if shop.get(s).staleness() is not None] == []
 

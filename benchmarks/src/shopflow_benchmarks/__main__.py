@@ -130,7 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         "--tracing-rounds",
         type=int,
         default=defaults.tracing_rounds,
-        help="rounds of the tracing measurement (the median of the rounds is kept)",
+        help="rounds of orders of the tracing measurement (the median of the rounds is kept)",
+    )
+    parser.add_argument(
+        "--tracing-read-rounds",
+        type=int,
+        default=defaults.tracing_read_rounds,
+        help="rounds of reads of the tracing measurement, a few seconds each",
     )
     parser.add_argument("--smoke", action="store_true", help="every measurement, tiny")
     parser.add_argument("--results", type=Path, default=REPO_ROOT / "benchmarks" / "results")
@@ -154,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             search_steps=args.search_steps,
             search_seconds=args.search_seconds,
             tracing_rounds=args.tracing_rounds,
+            tracing_read_rounds=args.tracing_read_rounds,
         )
     )
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)

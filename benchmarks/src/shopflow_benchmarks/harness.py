@@ -56,7 +56,8 @@ class Sizes:
     quiet_timeout: float = 180.0
     tracing_seconds: float = 10.0
     tracing_connections: int = 16
-    tracing_rounds: int = 2
+    tracing_rounds: int = 2  # of orders: minutes each
+    tracing_read_rounds: int = 6  # of reads, `tracing_seconds` each
     tracing_order_rate: float = 5.0
     tracing_order_seconds: float = 20.0
     tracing_modes: tuple[str, ...] = ("off", "default", "full")
@@ -91,6 +92,7 @@ SMOKE = Sizes(
     tracing_seconds=1,
     tracing_connections=2,
     tracing_rounds=1,
+    tracing_read_rounds=1,
     tracing_order_rate=5,
     tracing_order_seconds=1,
     # One mode, the bench gateway's alone: each mode is the same code under other OTEL_*

@@ -25,8 +25,9 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 @dataclass(frozen=True)
 class ProcessSample:
-    cpu_seconds: float
+    cpu_seconds: float  # user + system
     pss_mb: float
+    system_seconds: float  # of `cpu_seconds`, in the kernel
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -58,12 +59,16 @@ def tree(
     return found
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user + system, system) CPU seconds of `pid` and of the children it reaped."""
     fields = _stat(pid)
     if fields is None:
-        return 0.0
+        return 0.0, 0.0
     # utime, stime, cutime, cstime: fields 14-17 of stat, 12-15 after the name.
-    return sum(int(value) for value in fields[11:15]) / TICKS
+    user, system, children_user, children_system = (int(value) for value in fields[11:15])
+    return (user + system + children_user + children_system) / TICKS, (
+        system + children_system
+    ) / TICKS
 
 
 def _pss_mb(pid: int) -> float:
@@ -84,9 +89,11 @@ def sample(pids: Mapping[str, int]) -> dict[str, ProcessSample]:
     samples = {}
     for name, pid in pids.items():
         members = tree(pid, children, roots - {pid})
+        cpu = [_cpu_seconds(p) for p in members]
         samples[name] = ProcessSample(
-            cpu_seconds=sum(_cpu_seconds(p) for p in members),
+            cpu_seconds=sum(total for total, _ in cpu),
             pss_mb=sum(_pss_mb(p) for p in members),
+            system_seconds=sum(system for _, system in cpu),
         )
     return samples
 

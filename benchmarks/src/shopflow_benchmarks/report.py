@@ -7,7 +7,7 @@ run's tables, replaced by each run, and the history, one row added by each run.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -313,12 +313,14 @@ def _tracing(run: Figures) -> Iterator[str]:
     if not traced:
         return
     capacity = traced.get("capacity_vs_off", {})
+    spread = traced.get("capacity_spread", {})
     at_once = "every mode at once, " if traced.get("reads_at_once") else ""
     yield (
         f"### Tracing cost: GET one product through a gateway ({at_once}"
-        f"{traced['connections']} connections, {traced['seconds']:g} s), approved orders "
-        f"({traced.get('order_rate', 0):g}/s for {traced.get('order_seconds', 0):g} s), "
-        f"median of {traced['rounds']}"
+        f"{traced['connections']} connections, {traced['seconds']:g} s, median of "
+        f"{traced.get('read_rounds', traced['rounds'])} rounds), approved orders "
+        f"({traced.get('order_rate', 0):g}/s for {traced.get('order_seconds', 0):g} s, "
+        f"median of {traced['rounds']})"
     )
     yield ""
     yield (
@@ -333,15 +335,18 @@ def _tracing(run: Figures) -> Iterator[str]:
         yield (
             f"| {labels.get(mode, mode)} | {figures['requests_per_second']:,.0f} | "
             f"{traced['vs_off'][mode]:.2f} | {figures['p99_ms']:.1f} | "
-            f"{figures['cpu_ms_per_request']:.2f} | {_ratio(reads)} | "
-            f"{'–' if per_order is None else f'{per_order:.1f}'} | {_ratio(orders)} |"
+            f"{figures['cpu_ms_per_request']:.2f}{_in_kernel(figures)} | "
+            f"{_ratio(reads, spread.get('reads', {}).get(mode))} | "
+            f"{'–' if per_order is None else f'{per_order:.1f}'} | "
+            f"{_ratio(orders, spread.get('orders', {}).get(mode))} |"
         )
     yield ""
     yield (
-        "CPU: the gateway and inventory per request; the gateway and the five services per "
+        "CPU: the gateway and inventory per request (of it, in the kernel); the gateway and "
+        "the five services per "
         "order (until the shop is quiet). Capacity vs off = untraced CPU ÷ this mode's in the "
-        "same round, the median of the rounds: the share of untraced throughput the same CPU "
-        "serves (the default must keep ≥ 0.90)."
+        "same round, the median of the rounds (their lowest–highest in brackets): the share "
+        "of untraced throughput the same CPU serves (the default must keep ≥ 0.90)."
     )
 
 
@@ -370,8 +375,17 @@ def _instructions(run: Figures) -> Iterator[str]:
     )
 
 
-def _ratio(value: float | None) -> str:
-    return "–" if value is None else f"{value:.2f}"
+def _in_kernel(figures: Figures) -> str:
+    system = figures.get("system_ms_per_request")
+    return "" if system is None else f" (system {system:.2f})"
+
+
+def _ratio(value: float | None, spread: Sequence[float] | None = None) -> str:
+    if value is None:
+        return "–"
+    if not spread or spread[0] == spread[1]:
+        return f"{value:.2f}"
+    return f"{value:.2f} ({spread[0]:.2f}–{spread[1]:.2f})"
 
 
 def _upstream(run: Figures) -> Iterator[str]:

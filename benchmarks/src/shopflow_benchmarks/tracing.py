@@ -16,12 +16,15 @@
   span of every Kafka hop), less the processes' idle CPU over as long. The smoke restarts
   no service (`tracing_services`): its modes are the gateway's alone.
 
-Modes (`tracing_modes`, `off` always among them) run for `tracing_rounds`, the orders
-interleaved. Throughput moves with the neighbours; the CPU seconds the processes spend per
-request and per order do not, so the verdict is read from CPU: "capacity vs off" is the
-untraced CPU over the mode's, in the same round (the median of the rounds is kept), the
-share of untraced throughput the same CPU would serve. The default sampling must keep
-≥ 90 % of it (ADR 0014).
+Modes (`tracing_modes`, `off` always among them) read for `tracing_read_rounds` and place
+orders for `tracing_rounds`, the orders interleaved. Throughput moves with the neighbours;
+the CPU seconds the processes spend per request and per order move much less, so the
+verdict is read from CPU: "capacity vs off" is the untraced CPU over the mode's, in the
+same round (the median of the rounds is kept, their spread beside it), the share of
+untraced throughput the same CPU would serve. The default sampling must keep ≥ 90 % of it
+(ADR 0014). A round of reads moves by ±5 % on a shared 2-core machine, so they take six
+short rounds: a round costs 10 s, a round of orders a few minutes. The instruction count
+(`instructions`) is the deterministic figure beside it (ADR 0026).
 """
 
 from __future__ import annotations
@@ -81,13 +84,9 @@ async def tracing(bench: Bench) -> dict[str, Any]:
     finally:
         await bench.stack.up(SERVICES)  # as the stack runs them: restarted if the last mode was not
         bench.pids.update(stack_pids(bench.stack))
-    runs = {
-        mode: [{**read[mode], **order[mode]} for read, order in zip(reads, orders, strict=True)]
-        for mode in sizes.tracing_modes
-    }
     medians = {
-        mode: {key: statistics.median(run[key] for run in found) for key in found[0]}
-        for mode, found in runs.items()
+        mode: {**median_figures(reads, mode), **median_figures(orders, mode)}
+        for mode in sizes.tracing_modes
     }
     off = medians["off"]
     return {
@@ -95,27 +94,42 @@ async def tracing(bench: Bench) -> dict[str, Any]:
         "seconds": sizes.tracing_seconds,
         "connections": sizes.tracing_connections,
         "reads_at_once": True,  # every mode's reads in the same seconds
+        "read_rounds": sizes.tracing_read_rounds,
         "rounds": sizes.tracing_rounds,
         "order_rate": sizes.tracing_order_rate,
         "order_seconds": sizes.tracing_order_seconds,
         "services_in_mode": ["gateway", *sizes.tracing_services],
         "modes": medians,
-        "every_round": runs,  # the spread the medians hide
+        "every_round": {"reads": reads, "orders": orders},  # the spread the medians hide
         "vs_off": {
             mode: m["requests_per_second"] / off["requests_per_second"]
             for mode, m in medians.items()
         },
         "capacity_vs_off": {
-            what: {
-                mode: statistics.median(
-                    untraced[key] / traced[key]
-                    for untraced, traced in zip(runs["off"], found, strict=True)
-                )
-                for mode, found in runs.items()
-            }
-            for what, key in (("reads", "cpu_ms_per_request"), ("orders", "cpu_ms_per_order"))
+            "reads": capacity(reads, "cpu_ms_per_request"),
+            "orders": capacity(orders, "cpu_ms_per_order"),
+        },
+        "capacity_spread": {
+            "reads": capacity(reads, "cpu_ms_per_request", spread=True),
+            "orders": capacity(orders, "cpu_ms_per_order", spread=True),
         },
     }
+
+
+def median_figures(rounds: list[dict[str, dict[str, float]]], mode: str) -> dict[str, float]:
+    """Each figure of `mode`, the median of `rounds`."""
+    return {key: statistics.median(r[mode][key] for r in rounds) for key in rounds[0][mode]}
+
+
+def capacity(
+    rounds: list[dict[str, dict[str, float]]], key: str, *, spread: bool = False
+) -> dict[str, Any]:
+    """Per mode, untraced CPU (`key`) ÷ the mode's in the same round: the median of the
+    rounds, or with `spread` their lowest and highest."""
+    found = {mode: [r["off"][key] / r[mode][key] for r in rounds] for mode in rounds[0]}
+    if spread:
+        return {mode: [min(ratios), max(ratios)] for mode, ratios in found.items()}
+    return {mode: statistics.median(ratios) for mode, ratios in found.items()}
 
 
 async def _reads(bench: Bench, sku: str) -> list[dict[str, dict[str, float]]]:
@@ -138,7 +152,7 @@ async def _reads(bench: Bench, sku: str) -> list[dict[str, dict[str, float]]]:
         await _all_at_once(targets, sizes.tracing_connections, seconds=1)  # warm: imports, pools
         return [
             await _all_at_once(targets, sizes.tracing_connections, sizes.tracing_seconds)
-            for _ in range(sizes.tracing_rounds)
+            for _ in range(sizes.tracing_read_rounds)
         ]
 
 
@@ -156,7 +170,9 @@ async def _all_at_once(
             for url, _ in targets.values()
         )
     )
-    spent = _spent(before, sample(measured))
+    after = sample(measured)
+    spent = _spent(before, after)
+    in_kernel = {name: after[name].system_seconds - before[name].system_seconds for name in before}
     figures = {}
     for (mode, (url, pids)), result in zip(targets.items(), results, strict=True):
         if result.errors:
@@ -168,6 +184,10 @@ async def _all_at_once(
             "requests_per_second": result.requests_per_second,
             "p99_ms": result.p99_ms,
             "cpu_ms_per_request": sum(per_request.values()),
+            # the part the instruction count cannot see (ADR 0026)
+            "system_ms_per_request": 1000
+            * sum(in_kernel[f"{mode}:{name}"] for name in pids)
+            / max(result.requests, 1),
             **by_process("cpu_ms_per_request", per_request),
         }
     return figures

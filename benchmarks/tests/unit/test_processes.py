@@ -23,3 +23,12 @@ def test_this_process_has_cpu_time_and_memory():
     assert figures.pss_mb > 1
     busy, total = machine_busy_seconds()
     assert 0 < busy <= total
+
+
+def test_kernel_time_is_counted_inside_the_cpu_time_and_apart():
+    before = sample({"me": os.getpid()})["me"]
+    for _ in range(20_000):  # syscalls: time spent in the kernel on our behalf
+        os.stat("/")
+    after = sample({"me": os.getpid()})["me"]
+    assert after.system_seconds > before.system_seconds
+    assert 0 <= after.system_seconds <= after.cpu_seconds

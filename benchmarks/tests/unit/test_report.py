@@ -115,6 +115,7 @@ RUN = {
                 "requests_per_second": rate,
                 "p99_ms": 9.0,
                 "cpu_ms_per_request": 1.5,
+                "system_ms_per_request": 0.25,
                 "orders": 100,
                 "cpu_ms_per_order": per_order,
                 "backend_cpu_ms_per_order": 1.0,
@@ -129,6 +130,10 @@ RUN = {
         "capacity_vs_off": {
             "reads": {"off": 1.0, "default": 0.96, "full": 0.8},
             "orders": {"off": 1.0, "default": 0.952, "full": 0.8},
+        },
+        "capacity_spread": {
+            "reads": {"off": [1.0, 1.0], "default": [0.91, 0.99], "full": [0.7, 0.85]},
+            "orders": {"off": [1.0, 1.0], "default": [0.952, 0.952], "full": [0.8, 0.8]},
         },
     },
     "notes": ["a note"],
@@ -149,7 +154,8 @@ def test_every_section_is_rendered():
         "- a note",
     ):
         assert heading in text
-    assert "| default (10 %) | 190 | 0.95 | 9.0 | 1.50 | 0.96 | 42.0 | 0.95 |" in text
+    default = "| default (10 %) | 190 | 0.95 | 9.0 | 1.50 (system 0.25) | 0.96 (0.91–0.99) |"
+    assert f"{default} 42.0 | 0.95 |" in text
     assert "| 4 | 100 | 1.0 | 2.0 | 0 | order 2.00 + postgres-order 0.25 |" in text
     assert "of direct | 4 | 100 | 1.0 | 2.0 | 0 | – |" in text
     assert "order service clock) | 100 / 200 / 300 / 400 |" in text
