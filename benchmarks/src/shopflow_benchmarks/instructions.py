@@ -4,9 +4,9 @@ CPU time on a shared 2-core machine moves by a few per cent between runs, more t
 margin of the tracing objective (ADR 0025). Callgrind counts the user-space instructions
 a process executes, every thread included (the exporter's too), whatever its neighbours
 do. Each counted mode gets a gateway and an inventory as `tracing` starts them (spans
-exported to the stack's Jaeger), run under `valgrind --tool=callgrind` with counting
-switched on after a warm-up, for `instruction_reads` reads of one product sent one after
-the other; the gateway reads through the stack's inventory.
+exported to the stack's Jaeger every 5 s), run under `valgrind --tool=callgrind` with
+counting switched on after a warm-up, for `instruction_reads` reads of one product sent
+one after the other; the gateway reads through the stack's inventory.
 
 Counted: off, unsampled (ratio 0: every request a trace nobody records), full without
 export, full. The default is worked out from them, per process: unsampled + ratio ×

@@ -1,4 +1,5 @@
-"""The tracing section's verdict: each round's untraced CPU over the mode's, then the median."""
+"""The tracing section: its modes, and its verdict (each round's untraced CPU over the
+mode's, then the median)."""
 
 import pytest
 
@@ -31,3 +32,19 @@ def test_the_spread_is_the_lowest_and_highest_round():
 
 def test_each_figure_of_a_mode_is_the_median_of_the_rounds():
     assert median_figures(ROUNDS, "default") == {"cpu_ms": 5.5}
+
+
+def test_the_default_mode_runs_as_a_deployment_does(monkeypatch):
+    """The kit's default ratio, and the SDK's own export delay (what the Helm chart runs),
+    not the local stack's demo pace of one POST a second."""
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    from shopflow_benchmarks.tracing import MODES
+    from shopflow_kit.telemetry import DEFAULT_SAMPLE_RATIO
+
+    default = MODES["default"]
+    assert float(default["OTEL_TRACES_SAMPLER_ARG"]) == DEFAULT_SAMPLE_RATIO
+    monkeypatch.delenv("OTEL_BSP_SCHEDULE_DELAY", raising=False)
+    sdk_default = BatchSpanProcessor._default_schedule_delay_millis()
+    assert int(default["OTEL_BSP_SCHEDULE_DELAY"]) == sdk_default
+    assert MODES["full"]["OTEL_BSP_SCHEDULE_DELAY"] == default["OTEL_BSP_SCHEDULE_DELAY"]
