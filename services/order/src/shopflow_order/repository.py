@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Row, Select, func, select, text, tuple_, update
+from sqlalchemy import Row, Select, column, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -100,6 +100,12 @@ async def customer_order(
 
 # The order, its lines and its saga's history in one round trip: each list an array of
 # rows (asyncpg decodes them as tuples of typed values), in the order the API shows them.
+# Its columns named (untyped: the driver's values as they come) so SQLAlchemy keeps the
+# result's description with the compiled statement instead of building it on every read.
+_ORDER_DETAILS_COLUMNS = (
+    "id", "status", "total", "currency", "cancellation_reason", "created_at", "updated_at",
+    "lines", "saga",
+)  # fmt: skip
 _ORDER_DETAILS = text("""
 SELECT o.id, o.status, o.total, o.currency, o.cancellation_reason, o.created_at, o.updated_at,
        ARRAY(SELECT ROW(l.sku, l.name, l.quantity, l.unit_price, l.line_total)
@@ -108,7 +114,7 @@ SELECT o.id, o.status, o.total, o.currency, o.cancellation_reason, o.created_at,
              FROM saga_history h WHERE h.saga_id = o.id ORDER BY h.id) AS saga
 FROM orders o
 WHERE o.id = :order_id AND o.customer_id = :customer_id
-""")
+""").columns(*map(column, _ORDER_DETAILS_COLUMNS))
 
 
 async def customer_order_details(
