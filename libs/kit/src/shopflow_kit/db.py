@@ -2,16 +2,16 @@
 
 A route that declares `session: DbSession` runs inside one transaction, committed before
 the response is sent and rolled back if anything raises. A read that is one statement
-needs none: `Database.statement()`.
+needs none: `Database.statement()`, or `Database.one_or_none()` for its one row.
 """
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import MetaData, text
+from sqlalchemy import Engine, Executable, MetaData, Row, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -101,12 +102,31 @@ class Database:
         async with self._access().statements.connect() as connection:
             yield connection
 
+    async def one_or_none(
+        self, statement: Executable, parameters: Mapping[str, object] | None = None
+    ) -> Row[Any] | None:
+        """The row a single-statement read finds, if any, outside any transaction (as
+        `statement()`).
+
+        Connect, execute and close run in one greenlet, where an `AsyncConnection` takes
+        one each (and on Python 3.11 each new greenlet maps and unmaps a stack chunk of its
+        own): for a read that is one statement, about a tenth of its CPU."""
+        engine = self._access().statements.sync_engine
+        return await greenlet_spawn(_one_or_none, engine, statement, parameters)
+
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _one_or_none(
+    engine: Engine, statement: Executable, parameters: Mapping[str, object] | None
+) -> Row[Any] | None:
+    with engine.connect() as connection:
+        return connection.execute(statement, parameters).one_or_none()
 
 
 def _app_database(request: Request) -> Database:

@@ -69,6 +69,11 @@ async def count_tickets(database: AppDatabase) -> int:
         return int(await connection.scalar(select(func.count()).select_from(Ticket)) or 0)
 
 
+@router.get("/tickets/{code}/found")
+async def ticket_found(code: str, database: AppDatabase) -> bool:
+    return await database.one_or_none(select(Ticket.id).where(Ticket.code == code)) is not None
+
+
 @pytest.fixture
 async def database(fresh_database):
     database = Database(fresh_database("order"))
@@ -182,6 +187,24 @@ async def test_a_single_statement_read_is_a_span_of_a_recorded_trace(client):
     [statement] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
     assert statement.attributes.get("db.system") == "postgresql"
     assert statement.context.trace_id == request.context.trace_id
+
+
+async def test_a_one_row_read_finds_its_row_or_none_in_a_span_of_a_recorded_trace(client):
+    await client.post("/tickets/found-1")
+    spans = recorded_spans()
+    recorded = {"traceparent": traceparent(sampled_context())}
+
+    found = await client.get("/tickets/found-1/found", headers=recorded)
+    missing = await client.get("/tickets/missing-1/found")
+
+    assert (found.json(), missing.json()) == (True, False)
+    [request] = [s for s in spans.get_finished_spans() if s.kind is SpanKind.SERVER][:1]
+    statements = [s for s in spans.get_finished_spans() if s.kind is SpanKind.CLIENT]
+    assert any(
+        s.attributes.get("db.system") == "postgresql"
+        and s.context.trace_id == request.context.trace_id
+        for s in statements
+    )
 
 
 async def test_statements_are_spans_of_a_recorded_trace(client):

@@ -6,8 +6,9 @@ from typing import NamedTuple
 
 from sqlalchemy import Row, Select, column, func, select, text, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from shopflow_kit import Database
 from shopflow_order.models import CancellationReason, IdempotencyKey, Order, OrderStatus
 from shopflow_order.pagination import OrderCursor
 
@@ -19,13 +20,13 @@ class KeyClaim(NamedTuple):
     order_id: uuid.UUID
 
 
-async def key_claim(connection: AsyncConnection, customer_id: str, key: str) -> KeyClaim | None:
+async def key_claim(database: Database, customer_id: str, key: str) -> KeyClaim | None:
     """The claim of the customer's key, if there is one; a single statement, so it needs no
-    transaction (`Database.statement()`)."""
+    transaction (`Database.one_or_none()`)."""
     statement = select(IdempotencyKey.fingerprint, IdempotencyKey.order_id).where(
         IdempotencyKey.customer_id == customer_id, IdempotencyKey.key == key
     )
-    row = (await connection.execute(statement)).one_or_none()
+    row = await database.one_or_none(statement)
     return None if row is None else KeyClaim(row.fingerprint, row.order_id)
 
 
@@ -118,13 +119,13 @@ WHERE o.id = :order_id AND o.customer_id = :customer_id
 
 
 async def customer_order_details(
-    connection: AsyncConnection, customer_id: str, order_id: uuid.UUID
+    database: Database, customer_id: str, order_id: uuid.UUID
 ) -> Row[tuple[object, ...]] | None:
     """The order with its lines (as `OrderLineRead`'s fields, by sku) and its saga's history
     (as `SagaEventRead`'s, oldest first), if it is this customer's; one statement, so one
     snapshot, consistent without a transaction around it."""
     parameters = {"order_id": order_id, "customer_id": customer_id}
-    return (await connection.execute(_ORDER_DETAILS, parameters)).one_or_none()
+    return await database.one_or_none(_ORDER_DETAILS, parameters)
 
 
 async def customer_orders(

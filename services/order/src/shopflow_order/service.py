@@ -44,8 +44,7 @@ async def place_order(
     or starting a second saga.
     """
     fingerprint = request.fingerprint()
-    async with database.statement() as connection:
-        claimed = await repository.key_claim(connection, customer_id, key)
+    claimed = await repository.key_claim(database, customer_id, key)
     if claimed is not None:
         async with database.transaction() as session:
             return await _replayed(session, claimed, fingerprint)
@@ -83,8 +82,7 @@ async def customer_order_details(
     database: Database, customer_id: str, order_id: uuid.UUID
 ) -> OrderDetails:
     """The order as `GET /orders/{id}` shows it: one statement, no ORM objects, no transaction."""
-    async with database.statement() as connection:
-        row = await repository.customer_order_details(connection, customer_id, order_id)
+    row = await repository.customer_order_details(database, customer_id, order_id)
     if row is None:
         raise OrderNotFoundError()
     return OrderDetails.of_row(row)
