@@ -108,9 +108,9 @@ class Database:
         """The row a single-statement read finds, if any, outside any transaction (as
         `statement()`).
 
-        Connect, execute and close run in one greenlet, where an `AsyncConnection` takes
-        one each (and on Python 3.11 each new greenlet maps and unmaps a stack chunk of its
-        own): for a read that is one statement, about a tenth of its CPU."""
+        Connect, execute and close run in one greenlet, where an `AsyncConnection` makes
+        and switches into one for each: for a read that is one statement, about a seventh
+        of what SQLAlchemy and the driver cost it (docs/benchmarks.md)."""
         engine = self._access().statements.sync_engine
         return await greenlet_spawn(_one_or_none, engine, statement, parameters)
 
