@@ -166,8 +166,12 @@ async def _current_caller(
 CurrentCaller = Annotated[Caller, Depends(_current_caller)]
 
 
-async def _customer_id(caller: CurrentCaller) -> str:
-    return caller.customer_id
+async def _customer_id(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_service_token)],
+) -> str:
+    # Not through CurrentCaller: a level of dependencies FastAPI resolves per request.
+    return (await _current_caller(request, credentials)).customer_id
 
 
 CustomerId = Annotated[str, Depends(_customer_id)]
