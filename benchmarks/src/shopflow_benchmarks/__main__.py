@@ -35,7 +35,14 @@ from shopflow_benchmarks import (
     tracing,
     upstream_clients,
 )
-from shopflow_benchmarks.harness import SMOKE, Bench, Sizes, load_gateway, stack_pids
+from shopflow_benchmarks.harness import (
+    SMOKE,
+    Bench,
+    Sizes,
+    load_gateway,
+    stack_pids,
+    until_terminated,
+)
 from shopflow_benchmarks.machine import commit, this_machine
 from shopflow_benchmarks.processes import sample
 from shopflow_benchmarks.report import markdown, update_docs
@@ -164,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
-    figures = uvloop.run(run(sizes, args.only))
+    figures = uvloop.run(until_terminated(run(sizes, args.only)))
     print(markdown(figures))
     stamp = f"{datetime.now(UTC):%Y-%m-%dT%H%M}Z-{figures['commit']}"
     args.results.mkdir(parents=True, exist_ok=True)

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sys
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Coroutine, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
@@ -33,6 +35,8 @@ SERVICE_APPS = {
     "inventory": "shopflow_benchmarks.inventory_app:inventory_app",
 }
 """The services a bench starts as readers of their own: uvicorn factories."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,30 @@ class Bench:
 
     def url(self, app: str) -> str:
         return self.stack.config.environment()[f"SHOPFLOW_{app.upper()}_URL"]
+
+
+async def until_terminated(work: Coroutine[Any, Any, T]) -> T:
+    """`work`, cancelled by SIGTERM as Ctrl-C cancels it: the `finally` blocks that stop what
+    it started (the bench's gateway and readers, the stack processes it brought up) run as on
+    a normal exit, and none is left running that `make down` does not know. Exits 143."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    terminated = False
+
+    def terminate() -> None:
+        nonlocal terminated
+        terminated = True
+        task.cancel()
+
+    loop.add_signal_handler(signal.SIGTERM, terminate)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        if terminated:
+            raise SystemExit(128 + signal.SIGTERM) from None
+        raise
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def free_port() -> int:
