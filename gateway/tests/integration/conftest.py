@@ -1,7 +1,8 @@
 """The gateway over real HTTP in front of the real services, each on a migrated database.
 
 Services run in this process under uvicorn on fixed loopback ports, so that a test can
-stop one ("kill" it) and start it again where the gateway expects it. Redis is the
+stop one ("kill" it) and start it again where the gateway expects it; they start once
+per module, and the tests of a module keep apart by ids of their own (`customer`). Redis is the
 stack's real one (an emptied test database). `gateway_for(...)` serves a gateway with
 settings a test may override; `gateway` is one with the defaults below.
 """
@@ -23,9 +24,10 @@ from shopflow_inventory.settings import InventorySettings
 from shopflow_kit import Caller
 from shopflow_kit.identity import ADMIN_ROLE
 from shopflow_kit.upstream import UpstreamPolicy
+from shopflow_testing.kafka import topics_of_our_own
 from shopflow_testing.servers import running_server
 
-from .live import Services
+from .live import ServiceLoop, Services
 
 TEST_SECRET = "gateway-integration-tests-secret-0123456789"
 # Quick retries; a breaker that opens after 3 failures and tries again after a second.
@@ -53,22 +55,41 @@ def databases(migrated_database):
     return urls
 
 
-@pytest.fixture
-def stack_environment(infra, bus_topics, monkeypatch):
-    """What the stack exports to every service, with topics no running stack consumes (and
-    that exist: a relay that cannot publish makes the order service refuse new orders)."""
-    monkeypatch.setenv("SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS", infra.kafka_bootstrap_servers)
-    monkeypatch.setenv("SHOPFLOW_TOPIC_PREFIX", bus_topics.prefix)
+@pytest.fixture(scope="module")
+def module_services(infra, databases, request):
+    """The services, started once for the module (a start per test cost a second each), on
+    topics of the module's own that exist (a relay that cannot publish makes the order
+    service refuse new orders)."""
+    loop = ServiceLoop()
+    started = AsyncExitStack()
 
+    async def start() -> Services:
+        topics = await started.enter_async_context(topics_of_our_own(infra, request))
+        bus = {
+            "kafka_bootstrap_servers": infra.kafka_bootstrap_servers,
+            "topic_prefix": topics.prefix,
+        }
+        services = Services(loop, databases, bus)
+        started.push_async_callback(services.stop)
+        await services.start()
+        return services
 
-@pytest.fixture
-async def services(databases, stack_environment):
-    services = Services(databases)
     try:
-        await asyncio.gather(*(service.start() for service in services.all))
-        yield services
+        yield loop.run(start())
     finally:
-        await asyncio.gather(*(service.stop() for service in services.all))
+        loop.run(started.aclose())
+        loop.close()
+
+
+@pytest.fixture
+async def services(module_services):
+    """The module's services. A test that took one away leaves them all restarted, as a
+    test that starts them would find them: no breaker or pool of one outlives an outage it saw."""
+    stopped = module_services.stopped()
+    yield module_services
+    if module_services.stopped() != stopped:
+        await module_services.stop()
+        await module_services.start()
 
 
 class LiveGateway:

@@ -22,11 +22,6 @@ def databases(databases, migrated_database):
     return {**databases, "payment-provider": migrated_database("payment-provider")}
 
 
-@pytest.fixture
-def stack_environment(stack_environment, bus_topics, monkeypatch):
-    monkeypatch.setenv("SHOPFLOW_TOPIC_PREFIX", bus_topics.prefix)
-
-
 async def completed(gateway, order_id: str, customer: str = "alice") -> dict:
     """The order once its saga has closed (it goes on after CONFIRMED: the stock is
     committed after the payment) and its customer notified."""
@@ -44,7 +39,7 @@ async def completed(gateway, order_id: str, customer: str = "alice") -> dict:
 @pytest.fixture
 async def order_id(gateway, place_order, databases):
     """A confirmed order of alice's, every message about it published: nothing is left in
-    an outbox for the next test's relays (its topics are gone by then)."""
+    an outbox for a relay a later test restarts."""
     placed = (await place_order(gateway.token("alice"))).json()
     order = await completed(gateway, placed["id"])
     assert order["status"] == "CONFIRMED", order

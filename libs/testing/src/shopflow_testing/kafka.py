@@ -3,7 +3,8 @@
 - `kafka_topic`: `await kafka_topic(partitions=3)` creates a topic for this test only
   (`dead_letters=True`: with its `<topic>.dlq`, which a consumer of it needs);
 - `bus_topics`: a complete set of ShopFlow topics (commands, events, dead letters) under
-  a prefix of the test's own, deleted afterwards;
+  a prefix of the test's own, deleted afterwards (`topics_of_our_own`: the same for a
+  module fixture);
 - `on_test_bus`: the settings fields that put a service on those topics,
   `OrderSettings(database_url=..., **on_test_bus)`.
 """
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -61,6 +63,14 @@ async def kafka_topic(infra: Infra, request: pytest.FixtureRequest) -> AsyncIter
 
 @pytest.fixture
 async def bus_topics(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[Topics]:
+    async with topics_of_our_own(infra, request) as topics:
+        yield topics
+
+
+@asynccontextmanager
+async def topics_of_our_own(infra: Infra, request: pytest.FixtureRequest) -> AsyncIterator[Topics]:
+    """A bus of ShopFlow topics under a prefix of the requester's own (`bus_topics` for a
+    test; a module fixture for its module), deleted afterwards."""
     topics = Topics(prefix=unique_name(request, "t."))
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.kafka_bootstrap_servers)
     await admin.start()
