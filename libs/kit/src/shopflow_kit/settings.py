@@ -122,9 +122,47 @@ def _is_placeholder(secret: str) -> bool:
     return normalized in _PLACEHOLDER_VALUES or normalized.startswith(_PLACEHOLDER_PREFIXES)
 
 
-class MessagingSettings(ServiceSettings):
-    """A service on the Kafka bus: the stack's shared bootstrap servers, unprefixed."""
+def _unprefixed(name: str) -> AliasChoices:
+    return AliasChoices(f"SHOPFLOW_{name.upper()}", name)
 
-    kafka_bootstrap_servers: str = Field(
-        validation_alias=AliasChoices("SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS", "kafka_bootstrap_servers")
+
+class MessagingSettings(ServiceSettings):
+    """A service on the Kafka bus: the stack's shared bootstrap servers and how its clients
+    wait, unprefixed (one value for every service of a deployment).
+
+    The production defaults are aiokafka's for the consumer group (a 10 s session, a
+    heartbeat every 3 s) and a 30 s cap on the relay's backoff in an outage; the local
+    stack and compose set shorter ones (deploy/local/stack.toml, `[bus]`), so that a
+    killed consumer's partitions move and a healed broker is written to within seconds.
+    """
+
+    kafka_bootstrap_servers: str = Field(validation_alias=_unprefixed("kafka_bootstrap_servers"))
+    # How long the broker waits for a consumer's heartbeat before giving its partitions to
+    # the rest of its group: a killed replica's records wait that long. Within the broker's
+    # group.min/max.session.timeout.ms (6 s to 30 min unless the broker says otherwise).
+    kafka_session_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias=_unprefixed("kafka_session_timeout_seconds")
     )
+    # At most a third of the session (Kafka's rule): two heartbeats may be lost, not three.
+    kafka_heartbeat_interval_seconds: float = Field(
+        default=3.0, gt=0, validation_alias=_unprefixed("kafka_heartbeat_interval_seconds")
+    )
+    # The longest the outbox relay waits between attempts while Kafka or PostgreSQL is
+    # away, so also how long a healed broker may wait for it (each wait is drawn at random
+    # below a ceiling doubling from 0.1 s, `relay_outage`; no cap below that first one).
+    outbox_relay_max_backoff_seconds: float = Field(
+        default=30.0,
+        ge=0.1,
+        validation_alias=_unprefixed("outbox_relay_max_backoff_seconds"),
+    )
+
+    @model_validator(mode="after")
+    def _heartbeat_well_within_the_session(self) -> Self:
+        heartbeat = self.kafka_heartbeat_interval_seconds
+        session = self.kafka_session_timeout_seconds
+        if heartbeat * 3 > session:
+            raise ValueError(
+                f"SHOPFLOW_KAFKA_HEARTBEAT_INTERVAL_SECONDS ({heartbeat}) must be at most a"
+                f" third of SHOPFLOW_KAFKA_SESSION_TIMEOUT_SECONDS ({session})"
+            )
+        return self

@@ -48,6 +48,11 @@ MAX_BATCH = 100  # records taken at once: a rebalance waits for at most this man
 FETCH_WAIT_MS = 1_000  # how long one fetch waits for records before asking again
 OFFSET_COMMIT_INTERVAL = 0.25  # seconds handled offsets wait to be committed together
 STOP_COMMIT_SECONDS = 2.0  # how long a stopping consumer tries to commit what waits
+# How long the group waits for a live member to rejoin in a rebalance: its revocation
+# finishes the batch in flight first. aiokafka ties it to the session timeout; it stays
+# at the 10 s it had before that became a setting, so a short session (a faster hand-over
+# from a dead member) does not also evict a live one that is finishing a batch.
+REBALANCE_TIMEOUT_MS = 10_000
 
 
 class MessageConsumer:
@@ -64,10 +69,22 @@ class MessageConsumer:
         retry: ConsumerRetryPolicy | None = None,
         registry: CollectorRegistry | None = None,
         records_per_transaction: int = 1,
+        session_timeout: float = 10.0,
+        heartbeat_interval: float = 3.0,
     ) -> None:
         """`records_per_transaction` above 1: up to so many records of a partition share a
-        transaction (see consumer_dispatch), for handlers whose every effect is in it."""
+        transaction (see consumer_dispatch), for handlers whose every effect is in it.
+        `session_timeout`, `heartbeat_interval`: seconds, the group's failure detection
+        (`MessagingSettings.kafka_session_timeout_seconds`): a consumer that stops
+        heartbeating (killed, frozen) keeps its partitions, unread, until its session ends."""
+        if not 0 < 3 * heartbeat_interval <= session_timeout:
+            raise ValueError(
+                f"a heartbeat every {heartbeat_interval} s is more than a third of a"
+                f" {session_timeout} s session"
+            )
         self.group_id = group_id
+        self.session_timeout_ms = round(session_timeout * 1000)
+        self.heartbeat_interval_ms = round(heartbeat_interval * 1000)
         self._records_per_transaction = records_per_transaction
         self.topics = tuple(topics)
         self._database = database
@@ -93,14 +110,7 @@ class MessageConsumer:
                 await asyncio.sleep(delay)
 
     async def _session(self) -> None:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self._bootstrap_servers,
-            group_id=self.group_id,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            # Never see records of a producer transaction that was aborted.
-            isolation_level="read_committed",
-        )
+        consumer = self._consumer()
         dead_letters = AIOKafkaProducer(
             bootstrap_servers=self._bootstrap_servers, acks="all", enable_idempotence=True
         )
@@ -133,6 +143,19 @@ class MessageConsumer:
                     with suppress(KafkaError, TimeoutError):
                         async with asyncio.timeout(STOP_COMMIT_SECONDS):
                             await offsets.commit()
+
+    def _consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            # Never see records of a producer transaction that was aborted.
+            isolation_level="read_committed",
+            session_timeout_ms=self.session_timeout_ms,
+            heartbeat_interval_ms=self.heartbeat_interval_ms,
+            rebalance_timeout_ms=REBALANCE_TIMEOUT_MS,
+        )
 
     async def _consume_next(
         self,

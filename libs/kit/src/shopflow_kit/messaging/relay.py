@@ -66,6 +66,7 @@ class OutboxRelay:
         poll_interval: float = 1.0,
         publish_timeout: float = 10.0,
         missing_topic_patience: timedelta = timedelta(minutes=2),
+        max_backoff: float = 30.0,
         registry: CollectorRegistry | None = None,
         name: str = "outbox-relay",
     ) -> None:
@@ -74,7 +75,9 @@ class OutboxRelay:
         `poll_interval`: seconds between looks when no commit notification comes;
         `publish_timeout`: seconds to wait for a batch's acknowledgements before rolling it
         back; `missing_topic_patience`: how long a row whose topic does not exist is retried
-        before it is set aside (a topic being created, a broker's metadata behind)."""
+        before it is set aside (a topic being created, a broker's metadata behind);
+        `max_backoff`: the cap, in seconds, of its wait between attempts while Kafka or
+        PostgreSQL is away (`MessagingSettings.outbox_relay_max_backoff_seconds`)."""
         self.name = name
         self.metrics = RelayMetrics(registry or CollectorRegistry())
         self._database = database
@@ -85,7 +88,7 @@ class OutboxRelay:
             bootstrap_servers, client_id=name, ack_timeout=publish_timeout
         )
         self._commits = CommitListener(database.engine.url, name=name)
-        self._outage = Outage(name)
+        self._outage = Outage(name, max_backoff=max_backoff)
         self._next_housekeeping = 0.0
 
     async def run(self) -> None:

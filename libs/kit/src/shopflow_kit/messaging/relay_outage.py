@@ -2,7 +2,8 @@
 
 Each failed attempt waits a random time below a ceiling that doubles up to a cap ("full
 jitter", `shopflow_kit.backoff`), so relays that failed together do not retry together,
-however long the outage lasts. The log says when an
+however long the outage lasts; the cap (`SHOPFLOW_OUTBOX_RELAY_MAX_BACKOFF_SECONDS`, 30 s
+by default) is also the longest a healed dependency waits for the relay. The log says when an
 outage begins and when it ends, not once per attempt: a broker down for an hour is two lines.
 """
 
@@ -30,6 +31,8 @@ class Outage:
         draw: Draw = random.uniform,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        if not 0 < first_backoff <= max_backoff:
+            raise ValueError(f"backoff from {first_backoff} s up to {max_backoff} s is no backoff")
         self.name = name
         self.first_backoff = first_backoff
         self.max_backoff = max_backoff

@@ -84,7 +84,12 @@ def messaging_jobs(
     jobs: dict[str, BackgroundJob] = {}
     relay = None
     if publishes:
-        relay = OutboxRelay(database, settings.kafka_bootstrap_servers, registry=registry)
+        relay = OutboxRelay(
+            database,
+            settings.kafka_bootstrap_servers,
+            max_backoff=settings.outbox_relay_max_backoff_seconds,
+            registry=registry,
+        )
         jobs["outbox-relay"] = relay.run
     if handlers:
         consumer = MessageConsumer(
@@ -95,6 +100,8 @@ def messaging_jobs(
             handlers=handlers,
             registry=registry,
             records_per_transaction=records_per_transaction,
+            session_timeout=settings.kafka_session_timeout_seconds,
+            heartbeat_interval=settings.kafka_heartbeat_interval_seconds,
         )
         jobs["consumer"] = consumer.run
     return BusJobs(jobs, relay)

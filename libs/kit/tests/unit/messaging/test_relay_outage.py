@@ -72,3 +72,11 @@ def test_an_outage_of_any_length_keeps_a_capped_backoff():
     outage = Outage("relay", first_backoff=0.1, max_backoff=30.0, draw=ceiling)
     waits = [outage.attempt_failed(OSError()) for _ in range(1_100)]
     assert waits[-1] == 30.0
+
+
+def test_however_long_the_outage_no_wait_exceeds_a_short_cap():
+    outage = Outage("relay", max_backoff=2.0, draw=ceiling)
+
+    waits = [outage.attempt_failed(OSError()) for _ in range(10_000)]
+
+    assert max(waits) == 2.0
