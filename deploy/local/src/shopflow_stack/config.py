@@ -77,6 +77,32 @@ class KafkaConfig:
 
 
 @dataclass(frozen=True)
+class BusConfig:
+    """How the apps' Kafka clients wait: the kit's `MessagingSettings`, shorter than its
+    production defaults on a development stack (`[bus]` in stack.toml)."""
+
+    session_timeout_seconds: float = 10.0
+    heartbeat_interval_seconds: float = 3.0
+    relay_max_backoff_seconds: float = 30.0
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "SHOPFLOW_KAFKA_SESSION_TIMEOUT_SECONDS": f"{self.session_timeout_seconds:g}",
+            "SHOPFLOW_KAFKA_HEARTBEAT_INTERVAL_SECONDS": f"{self.heartbeat_interval_seconds:g}",
+            "SHOPFLOW_OUTBOX_RELAY_MAX_BACKOFF_SECONDS": f"{self.relay_max_backoff_seconds:g}",
+        }
+
+
+def load_bus(path: Path = STACK_FILE) -> BusConfig:
+    """The stack's `[bus]` alone, without the rest of `load` (no state folder looked for)."""
+    return _bus(tomllib.loads(path.read_text()))
+
+
+def _bus(raw: dict[str, Any]) -> BusConfig:
+    return BusConfig(**{name: float(value) for name, value in raw.get("bus", {}).items()})
+
+
+@dataclass(frozen=True)
 class ObservabilityConfig:
     """Jaeger (OTLP in, query API out) and Prometheus, as processes of the stack."""
 
@@ -196,6 +222,7 @@ class StackConfig:
     toxiproxy: ToxiproxyConfig = NO_TOXIPROXY
     replicas: Mapping[str, int] = field(default_factory=dict)  # scalable app → instances
     replica_port_step: int = 100
+    bus: BusConfig = field(default_factory=BusConfig)
     layout: Layout = field(default_factory=lambda: Layout())
     workspace: Path = REPO_ROOT  # the uv workspace the apps run from
 
@@ -231,6 +258,7 @@ class StackConfig:
             "SHOPFLOW_SERVICE_TOKEN_SECRET": DEVELOPMENT_SERVICE_TOKEN_SECRET,
             "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "SHOPFLOW_REDIS_URL": self.redis_url,
+            **self.bus.environment(),
         }
         for pg in self.postgres:
             env[f"{env_name(pg.service)}_DATABASE_URL"] = pg.url()
@@ -326,6 +354,7 @@ def load(path: Path = STACK_FILE) -> StackConfig:
         toxiproxy=toxiproxy,
         replicas=parse_replicas(layout.replicas, apps),
         layout=layout,
+        bus=_bus(raw),
         replica_port_step=int(raw.get("replicas", {}).get("port_step", 100)),
     )
 

@@ -5,8 +5,10 @@ import textwrap
 
 import pytest
 
-from shopflow_stack.config import load
+from shopflow_kit.settings import MessagingSettings
+from shopflow_stack.config import load, load_bus
 from shopflow_stack.errors import StackError
+from shopflow_stack.kafka import KafkaBroker
 
 pytestmark = pytest.mark.unit
 
@@ -98,6 +100,10 @@ def test_apps_are_told_where_everything_is(stack_file):
         "SHOPFLOW_SERVICE_TOKEN_SECRET": "dev-local-stack-service-token-secret",
         "SHOPFLOW_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
         "SHOPFLOW_REDIS_URL": "redis://127.0.0.1:6380/0",
+        # No [bus] in this file: the kit's production defaults, said out loud.
+        "SHOPFLOW_KAFKA_SESSION_TIMEOUT_SECONDS": "10",
+        "SHOPFLOW_KAFKA_HEARTBEAT_INTERVAL_SECONDS": "3",
+        "SHOPFLOW_OUTBOX_RELAY_MAX_BACKOFF_SECONDS": "30",
         "ORDER_DATABASE_URL": "postgresql+asyncpg://orders:orders@127.0.0.1:5441/orders",
         "SHOPFLOW_ORDER_SERVICE_URL": "http://127.0.0.1:8001",
     }
@@ -248,3 +254,31 @@ def test_the_layout_up_ran_with_is_kept_until_another_is_chosen(scaled_file, mon
     assert later.toxiproxy.routes_apps
     monkeypatch.setenv("SHOPFLOW_REPLICAS", "1")
     assert load(scaled_file).replicas == {}
+
+
+def test_the_stacks_kafka_clients_wait_as_the_kit_and_its_broker_allow(tmp_path, monkeypatch):
+    for variable in [v for v in os.environ if v.startswith("SHOPFLOW_")]:
+        monkeypatch.delenv(variable)
+    monkeypatch.setenv("SHOPFLOW_STATE_DIR", str(tmp_path / "state"))
+    for name, value in load_bus().environment().items():  # as every app is started
+        monkeypatch.setenv(name, value)
+
+    # The kit refuses a heartbeat over a third of the session, a cap below its first wait.
+    settings = MessagingSettings(
+        service_name="order",
+        port=8001,
+        kafka_bootstrap_servers="127.0.0.1:9092",
+        environment="development",
+    )
+
+    # The broker the stack writes keeps Kafka's bounds on a consumer's session.
+    broker = KafkaBroker(load()).properties()
+    low = int(broker.get("group.min.session.timeout.ms", 6_000)) / 1000
+    high = int(broker.get("group.max.session.timeout.ms", 1_800_000)) / 1000
+    assert low <= settings.kafka_session_timeout_seconds <= high
+    # Shorter than production: what a demo and the tests wait for.
+    assert (
+        settings.kafka_session_timeout_seconds
+        < MessagingSettings.model_fields["kafka_session_timeout_seconds"].default
+    )
+    assert settings.outbox_relay_max_backoff_seconds <= 5

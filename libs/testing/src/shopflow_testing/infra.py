@@ -13,10 +13,11 @@ import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
+from shopflow_stack.config import BusConfig, load_bus
 from shopflow_stack.stack import Stack
 
 
@@ -41,6 +42,9 @@ class Infra:
     # `async with infra.kafka_outage():` stops the broker for the block's duration, then
     # starts it again on the same port and data; None where that is impossible.
     kafka_outage: Callable[[], AbstractAsyncContextManager[None]] | None = None
+    # How the stack's apps wait on Kafka (`[bus]` in stack.toml): consumers and relays that
+    # tests build themselves wait the same, whatever the servers run in.
+    bus: BusConfig = field(default_factory=load_bus)
 
 
 def unique_name(request: pytest.FixtureRequest, prefix: str) -> str:
@@ -90,6 +94,7 @@ def _local() -> Iterator[Infra]:
             kafka_bootstrap_servers=stack.config.kafka.bootstrap_servers,
             redis_url=f"redis://127.0.0.1:{stack.config.redis_port}",
             kafka_outage=lambda: _outage(stack, "kafka"),
+            bus=stack.config.bus,
         )
 
 

@@ -125,6 +125,8 @@ def consumer_of(database, infra, topic, group):
             retry=FAST_RETRIES,
             registry=registry,
             records_per_transaction=together,
+            session_timeout=infra.bus.session_timeout_seconds,
+            heartbeat_interval=infra.bus.heartbeat_interval_seconds,
         )
 
     return create
@@ -446,9 +448,10 @@ async def take_note(session, message, envelope):
     row = {"message_id": envelope.message_id, "consumer": "crashed"}
     await session.execute(insert(EFFECTS).values(row))
 
-url, bootstrap, group, topic = sys.argv[1:]
+url, bootstrap, group, topic, session, heartbeat = sys.argv[1:]
 consumer = MessageConsumer(Database(url), bootstrap, group_id=group, topics=[topic],
-                           handlers=MessageHandlers().add(NoteTaken, take_note))
+                           handlers=MessageHandlers().add(NoteTaken, take_note),
+                           session_timeout=float(session), heartbeat_interval=float(heartbeat))
 asyncio.run(consumer.run())
 """
 
@@ -464,6 +467,9 @@ async def consumer_process(database, infra, topic, group):
         process = await asyncio.create_subprocess_exec(
             *(sys.executable, "-c", CONSUMER_PROCESS, url, infra.kafka_bootstrap_servers),
             *(group, topic),
+            # Killed, it holds its partition until its session ends: the stack's, as a
+            # killed replica's; what the restarted consumer below waits for.
+            *(str(infra.bus.session_timeout_seconds), str(infra.bus.heartbeat_interval_seconds)),
             env={**os.environ, **pausing_at(failpoint)},
             stderr=asyncio.subprocess.PIPE,
         )

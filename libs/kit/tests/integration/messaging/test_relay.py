@@ -349,7 +349,11 @@ async def test_while_kafka_is_down_writes_commit_and_the_backlog_reaches_a_runni
         await session.execute(insert(HANDLED).values(message_id=envelope.message_id))
 
     relay = OutboxRelay(
-        database, infra.kafka_bootstrap_servers, poll_interval=0.1, publish_timeout=2
+        database,
+        infra.kafka_bootstrap_servers,
+        poll_interval=0.1,
+        publish_timeout=2,
+        max_backoff=infra.bus.relay_max_backoff_seconds,  # as the stack's relays wait it out
     )
     consumer = MessageConsumer(
         database,
@@ -357,6 +361,8 @@ async def test_while_kafka_is_down_writes_commit_and_the_backlog_reaches_a_runni
         group_id=f"{topic}.group",
         topics=[topic],
         handlers=MessageHandlers().add(OrderNoted, note),
+        session_timeout=infra.bus.session_timeout_seconds,
+        heartbeat_interval=infra.bus.heartbeat_interval_seconds,
     )
 
     async with running(relay, consumer):

@@ -267,6 +267,7 @@ async def test_a_relay_during_a_broker_outage_sets_nothing_aside(infra, kafka_to
         poll_interval=0.1,
         publish_timeout=1,
         missing_topic_patience=timedelta(seconds=0),  # any row thought missing: set aside
+        max_backoff=infra.bus.relay_max_backoff_seconds,  # as the stack's relays wait it out
     )
 
     async with running(relay):
