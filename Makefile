@@ -206,11 +206,13 @@ lint: install ## ruff (lint and format check), hadolint and shellcheck on the co
 
 # mypy's cache outlives a clone, one per mypy version: a fresh clone's check re-reads only
 # what differs (mypy compares each file's hash when its path or time changed), 30 s → a few.
+# Exported: the tests that run mypy (tests/structure/test_typed_seams.py) read it too.
 MYPY_VERSION := $(shell awk '/^name = "mypy"$$/ { getline; gsub(/[^0-9.]/, ""); print }' uv.lock)
+export MYPY_CACHE_DIR := $(CACHE_DIR)/mypy-$(MYPY_VERSION)
 
 .PHONY: typecheck
 typecheck: install ## mypy --strict on every package
-	MYPY_CACHE_DIR=$(CACHE_DIR)/mypy-$(MYPY_VERSION) $(UV) run --frozen mypy $(TYPED)
+	$(UV) run --frozen mypy $(TYPED)
 
 .PHONY: test-unit
 test-unit: install ## Unit tests only: fast, no servers
