@@ -2,7 +2,7 @@
 
 A route that declares `session: DbSession` runs inside one transaction, committed before
 the response is sent and rolled back if anything raises. A read that is one statement
-needs none: `Database.statement()`, or `Database.one_or_none()` for its one row.
+needs none: `Database.one_or_none()`.
 """
 
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine, Executable, MetaData, Row, text
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -91,26 +90,17 @@ class Database:
         async with self._access().sessions.begin() as session:
             yield session
 
-    @asynccontextmanager
-    async def statement(self) -> AsyncIterator[AsyncConnection]:
-        """A connection outside any transaction, for a read that is a single statement.
+    async def one_or_none(
+        self, statement: Executable, parameters: Mapping[str, object] | None = None
+    ) -> Row[Any] | None:
+        """The row a read that is a single statement finds, if any, outside any transaction.
 
         PostgreSQL runs one statement on one snapshot, subqueries included, so such a read
         is as consistent as in a transaction of its own, without the two round trips that
         open and close it. Never for several statements that must agree, nor for writes.
-        """
-        async with self._access().statements.connect() as connection:
-            yield connection
-
-    async def one_or_none(
-        self, statement: Executable, parameters: Mapping[str, object] | None = None
-    ) -> Row[Any] | None:
-        """The row a single-statement read finds, if any, outside any transaction (as
-        `statement()`).
-
         Connect, execute and close run in one greenlet, where an `AsyncConnection` makes
-        and switches into one for each: for a read that is one statement, about a seventh
-        of what SQLAlchemy and the driver cost it (docs/benchmarks.md)."""
+        and switches into one for each: about a seventh of what SQLAlchemy and the driver
+        cost such a read (docs/benchmarks.md)."""
         engine = self._access().statements.sync_engine
         return await greenlet_spawn(_one_or_none, engine, statement, parameters)
 
