@@ -101,3 +101,17 @@ async def test_the_process_reports_its_own_resources(app, client_for):
 
     for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "python_info"):
         assert f"\n{name}" in exposition
+
+
+async def test_a_route_added_after_the_first_request_is_labelled_by_its_template(app, client_for):
+    async with client_for(app) as client:
+        await client.get("/v1/orders/41")  # the app's routes, as they were, looked up once
+
+        @app.get("/v1/refunds/{refund_id}")
+        async def get_refund(refund_id: str) -> dict[str, str]:
+            return {"id": refund_id}
+
+        await client.get("/v1/refunds/7")
+
+    labels = {"method": "GET", "route": "/v1/refunds/{refund_id}", "status": "200"}
+    assert sample(app, "http_requests_total", **labels) == 1
