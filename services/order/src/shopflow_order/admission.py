@@ -14,6 +14,14 @@ shop's own backlog is refused before its step deadline could fire) and at least
 `min_backlog` sagas are in flight (a few slow orders are no overload), `POST /orders`
 answers 503 `overloaded` with a `Retry-After` of about that time, jittered so that
 refused clients do not come back together. The gateway relays it as it is.
+
+The ages say how long the sagas in flight have waited, which predicts how long the next
+one will take only while the shop works through its queue at its own pace. After a stall
+(Kafka away, a database restarting) the sagas in flight are old, yet they clear within
+seconds once the stall ends. So `Retry-After` never exceeds `longest_wait` (the step
+deadline: the time in which the saga itself looks at a stalled step again): a client
+sent away during a stall comes back about when the shop does, at the cost of one cheap
+refusal if it is still stalled.
 """
 
 import asyncio
@@ -31,7 +39,6 @@ from shopflow_kit.problems import RetryLater
 logger = logging.getLogger(__name__)
 
 OVERLOADED = ProblemType(503, "overloaded", "The shop is busy")
-MAX_RETRY_AFTER_SECONDS = 30
 
 _BACKLOG = text("""
     SELECT count(*) AS in_flight,
@@ -73,12 +80,14 @@ class Admission:
         *,
         max_latency: float,
         min_backlog: int,
+        longest_wait: float,
         interval: float = 0.25,
         registry: CollectorRegistry | None = None,
     ) -> None:
         self._database = database
         self._max_latency = max_latency
         self._min_backlog = min_backlog
+        self._longest_wait = longest_wait
         self._interval = interval
         self.backlog = Backlog()
         self._measured = asyncio.Event()  # set, and replaced, at each measure
@@ -124,8 +133,9 @@ class Admission:
         if backlog.in_flight < self._min_backlog or backlog.expected_latency <= self._max_latency:
             return
         self._refused.inc()
-        wait = backlog.expected_latency + random.uniform(0, 1)  # jitter
-        raise Overloaded(min(MAX_RETRY_AFTER_SECONDS, math.ceil(wait)), backlog)
+        wait = min(backlog.expected_latency, self._longest_wait)
+        jittered = random.uniform(wait / 2, wait)  # "equal jitter": spread, never too soon
+        raise Overloaded(math.ceil(jittered), backlog)
 
     async def _measure(self) -> Backlog:
         async with self._database.transaction() as session:

@@ -26,6 +26,7 @@ def build(settings: OrderSettings) -> FastAPI:
         database,
         max_latency=settings.admission_max_latency,
         min_backlog=settings.admission_min_backlog,
+        longest_wait=settings.saga_step_deadline_seconds,
         registry=metrics.registry,
     )
     sweeper = DeadlineSweeper(
