@@ -74,11 +74,18 @@ class KafkaBroker(LocalProcess):
             "auto.create.topics.enable": "false",
             # A single node: internal topics cannot have more replicas than that.
             "offsets.topic.replication.factor": 1,
+            # Consumer offsets in 5 partitions, not 50: a restarted broker loads each one
+            # before it serves, and one laptop's groups do not need 50 coordinators.
+            "offsets.topic.num.partitions": 5,
             "transaction.state.log.replication.factor": 1,
             "transaction.state.log.min.isr": 1,
             "share.coordinator.state.topic.replication.factor": 1,
             "share.coordinator.state.topic.min.isr": 1,
             "group.initial.rebalance.delay.ms": 0,
+            # Restarted after a crash, the broker cannot register again until the
+            # controller has given up on its old session: 9 s by default, 3 s here.
+            "broker.session.timeout.ms": 3000,
+            "broker.heartbeat.interval.ms": 1000,
         }
 
     @cached_property
