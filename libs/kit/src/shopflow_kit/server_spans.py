@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from opentelemetry import context, propagate, trace
-from opentelemetry.instrumentation.utils import suppress_instrumentation
+from opentelemetry.context import _SUPPRESS_INSTRUMENTATION_KEY
 from opentelemetry.trace import Span, SpanKind, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -59,17 +59,23 @@ class ServerSpanMiddleware:
         if scope["type"] != "http" or scope["path"] in UNTRACED_PATHS:
             await self.app(scope, receive, send)
             return
-        parent = propagate.extract(self._carrier(scope))
+        carrier = self._carrier(scope)
+        # Without a header to read, extracting would only hand back the current context.
+        parent = propagate.extract(carrier) if carrier else None
         span = self._tracer.start_span(span_method(scope["method"]), parent, kind=SpanKind.SERVER)
-        token = context.attach(trace.set_span_in_context(span, parent))
+        recorded = span.is_recording()
+        current = trace.set_span_in_context(span, parent)
+        if not recorded:
+            # The client libraries' instrumentations (Redis's) stand aside at once: they
+            # would format each command and name a span the tracer then declines. Set in
+            # the span's context, not by `suppress_instrumentation()`: one context attached.
+            current = context.set_value(_SUPPRESS_INSTRUMENTATION_KEY, True, current)
+        token = context.attach(current)
         try:
-            if span.is_recording():
+            if recorded:
                 await self._recorded(span, scope, receive, send)
             else:
-                # The client libraries' instrumentations (Redis's) stand aside at once:
-                # they would format each command and name a span the tracer then declines.
-                with suppress_instrumentation():
-                    await self.app(scope, receive, send)
+                await self.app(scope, receive, send)
         finally:
             context.detach(token)
 
