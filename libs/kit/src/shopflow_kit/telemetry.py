@@ -145,9 +145,10 @@ class EntryPointRoots(Sampler):
         links: Sequence[Link] | None = None,
         trace_state: TraceState | None = None,
     ) -> SamplingResult:
-        parent = trace.get_current_span(parent_context).get_span_context()
-        if not parent.is_valid and kind not in ENTRY_KINDS:
-            return SamplingResult(Decision.DROP)
+        if kind not in ENTRY_KINDS:  # an entry point needs no look at its parent here
+            parent = trace.get_current_span(parent_context).get_span_context()
+            if not parent.is_valid:
+                return SamplingResult(Decision.DROP)
         return self.delegate.should_sample(
             parent_context, trace_id, name, kind, attributes, links, trace_state
         )
