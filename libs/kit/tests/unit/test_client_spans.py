@@ -46,6 +46,7 @@ async def test_an_error_answer_marks_the_span_failed_with_its_status(spans):
     await call("http://stock.test/levels", lambda request: httpx.Response(503))
 
     [span] = spans.get_finished_spans()
+    assert span.attributes["url.full"] == "http://stock.test/levels"
     assert span.attributes["server.port"] == 80
     assert span.attributes["error.type"] == "503"
     assert span.status.status_code is StatusCode.ERROR
