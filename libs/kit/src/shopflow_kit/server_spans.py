@@ -90,10 +90,11 @@ class ServerSpanMiddleware:
         return carrier
 
     async def _recorded(self, span: Span, scope: Scope, receive: Receive, send: Send) -> None:
-        span.set_attributes(_request_attributes(scope))
+        found = _request_attributes(scope)
         if (route := matched_route(scope["app"], scope)) is not None:
             span.update_name(f"{span_method(scope['method'])} {route}")
-            span.set_attribute(attributes.HTTP_ROUTE, route)
+            found[attributes.HTTP_ROUTE] = route
+        span.set_attributes(found)  # at once: the span and its attributes take a lock per call
         status: int | None = None
 
         async def send_noting_status(message: Message) -> None:
