@@ -1,9 +1,10 @@
-"""Tracing: the sampler the environment asks for, and client spans that carry the trace on
-(request spans: test_server_spans)."""
+"""Tracing: the sampler the environment asks for, the resource, and client spans that carry
+the trace on (request spans: test_server_spans)."""
 
 import httpx
 import pytest
 from opentelemetry import context, trace
+from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import SpanKind
 
@@ -12,6 +13,7 @@ from shopflow_kit.telemetry import (
     DEFAULT_SAMPLE_RATIO,
     RecordedTracesOnly,
     sampler_from_environment,
+    tracing_resource,
 )
 from shopflow_testing.span_recorder import named, sampled_context, unsampled_context
 
@@ -124,3 +126,18 @@ def test_a_client_librarys_span_is_made_inside_a_recorded_trace_only(spans):
     assert not skipped.is_recording()
     assert skipped.get_span_context() == trace.get_current_span(unrecorded).get_span_context()
     assert [span.name for span in spans.get_finished_spans()] == ["SET"]
+
+
+def test_the_resource_names_the_service_and_is_hashed_once(monkeypatch):
+    monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
+    resource = tracing_resource("inventory", "1.2.3", "test")
+    plain = Resource(resource.attributes, resource.schema_url)
+    hashed = []
+    monkeypatch.setattr(Resource, "__hash__", lambda self: hashed.append(self) or 7)
+
+    assert hash(resource) == hash(resource) == hash(plain) == 7
+    assert hashed == [resource, plain]  # the exporter hashes it once per span encoded
+    assert resource == plain
+    assert resource.attributes["service.name"] == "inventory"
+    assert resource.attributes["service.namespace"] == "shopflow"
