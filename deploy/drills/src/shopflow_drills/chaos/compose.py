@@ -31,7 +31,8 @@ class ComposeDriver:
     name = "compose"
 
     def __init__(self, compose: ComposeStack | None = None) -> None:
-        self.build = compose is None  # a stack given (a test's) comes with its images
+        self.given = compose is not None  # a stack given (a test's) is up, on its images
+        self.build = not self.given
         if compose is None:
             overlays = tuple(dict.fromkeys(("expose", *overlays_choice())))
             compose = ComposeStack(
@@ -41,11 +42,13 @@ class ComposeDriver:
 
     async def prepare(self, needs: Needs) -> None:
         """As `make compose-up overlays=expose`: the images of this code (built if they
-        changed), the stack up and healthy."""
+        changed), the stack up and healthy. A stack given is left as it is: `up` would run
+        every migration job and the topics job again (a quarter of a short drill)."""
         if any(count > 1 for count in needs.replicas.values()):
             raise UnsupportedError("the compose stack runs one container per service")
-        await asyncio.to_thread(self._images)
-        await asyncio.to_thread(self.compose.up, HEALTHY_WITHIN, True)
+        if not self.given:
+            await asyncio.to_thread(self._images)
+            await asyncio.to_thread(self.compose.up, HEALTHY_WITHIN, True)
 
     def _images(self) -> None:
         compose = self.compose
