@@ -1,9 +1,8 @@
 """The whole shop, as `make up` runs it, driven through the gateway's public API."""
 
 import asyncio
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -13,13 +12,10 @@ from shopflow_stack.stack import Stack
 
 
 @pytest.fixture(scope="session")
-def shop() -> Iterator[Stack]:
-    """Every process of the stack, started if not running; what was started is stopped after."""
-    stack = Stack()
-    started = asyncio.run(stack.up())
-    yield stack
-    if started and not os.environ.get("SHOPFLOW_KEEP_STACK"):
-        stack.down([p.name for p in started])
+def shop(local_stack: Stack) -> Stack:
+    """Every process of the stack, started if not running (and stopped after the run)."""
+    asyncio.run(local_stack.up())
+    return local_stack
 
 
 @pytest.fixture

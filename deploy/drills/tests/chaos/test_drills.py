@@ -7,7 +7,6 @@ after an outage of ours that healed within 30 s).
 """
 
 import asyncio
-import os
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -15,7 +14,6 @@ import pytest
 
 from shopflow_drills.chaos import DrillReport, Timing, catalogue, run_drill
 from shopflow_drills.chaos.local import LocalDriver
-from shopflow_stack.config import load
 from shopflow_stack.stack import Stack
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(900)]
@@ -25,19 +23,12 @@ TIMING = Timing(rate=4.0, duration=12.0, fault_at=3.0, settle=240.0, quiet_timeo
 
 
 @pytest.fixture(scope="module")
-def driver() -> Iterator[LocalDriver]:
-    """The local stack, whole; afterwards as it was configured (a drill's extra replica
-    stopped) and, if the tests started it, stopped."""
-    config = load()
-    running = {process.name for process in Stack(config).processes if process.pid()}
-    yield LocalDriver(config)
-    stack = Stack(config)
-    config.layout.save(config.state_dir)
-    for replica in stack.surplus:  # the extra replica a drill started
-        replica.stop()
-    asyncio.run(stack.up([p.name for p in stack.processes if p.name in running]))  # as configured
-    if not os.environ.get("SHOPFLOW_KEEP_STACK"):
-        stack.down([p.name for p in stack.processes if p.name not in running])
+def driver(local_stack: Stack) -> Iterator[LocalDriver]:
+    """The local stack, whole (each drill starts what it needs); afterwards as configured
+    again: a drill's extra replica and toxiproxy's routing gone. The run's end stops it,
+    so e2e tests after the drills find it running."""
+    yield LocalDriver(local_stack.config)
+    asyncio.run(Stack(local_stack.config).up())
 
 
 def drill(driver: LocalDriver, name: str, timing: Timing = TIMING) -> DrillReport:

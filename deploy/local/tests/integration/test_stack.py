@@ -1,25 +1,24 @@
 """The runner's promises: a dead process is shown dead, `up` is idempotent, health is real,
 the broker has the topic catalogue."""
 
+import asyncio
 import signal
-from collections.abc import Iterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer
 
 from shopflow_contracts.topics import ALL_TOPICS
 from shopflow_stack.stack import Stack
-from shopflow_testing.infra import stack_servers
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
+def stack(local_stack: Stack) -> Stack:
     """The runner's own servers, whichever servers the other integration tests use
     (SHOPFLOW_TEST_INFRA): what is tested here is the runner."""
-    with stack_servers() as stack:
-        yield stack
+    asyncio.run(local_stack.up([process.name for process in local_stack.infrastructure]))
+    return local_stack
 
 
 async def test_a_killed_process_is_reported_dead_until_up_starts_it_again(stack):

@@ -82,6 +82,20 @@ def stack_servers() -> Iterator[Stack]:
 
 
 @contextmanager
+def shared_stack() -> Iterator[Stack]:
+    """The local stack for a whole test run. The tests that drive it start what they need
+    (`await stack.up(...)`), so each process starts once, whatever order the tests run in;
+    afterwards what was not running before the run is stopped (SHOPFLOW_KEEP_STACK: nothing)."""
+    stack = Stack()
+    running = {process.name for process in stack.processes if process.pid()}
+    try:
+        yield stack
+    finally:
+        if not os.environ.get("SHOPFLOW_KEEP_STACK"):
+            stack.down([p.name for p in stack.processes if p.name not in running])
+
+
+@contextmanager
 def _local() -> Iterator[Infra]:
     with stack_servers() as stack:
         yield Infra(

@@ -5,6 +5,7 @@ SHOPFLOW_TEST_INFRA=containers puts the servers behind `infra` in containers; th
 that run a stack of their own (e2e, drills, the stack runner's) run it as they always do.
 
 - `infra`: the servers, for the whole run (see `infra`);
+- `local_stack`: the local stack, shared by the tests that drive it (e2e, drills, the runner's);
 - `fresh_database("order")`: an empty database on that service's own PostgreSQL server,
   dropped when the test module is done;
 - `migrated_database("order")`: the same with every migration of `shopflow_order` applied;
@@ -35,8 +36,9 @@ from sqlalchemy import MetaData
 from shopflow_kit.db import Database
 from shopflow_kit.migrations import upgrade
 from shopflow_kit.settings import SERVICE_TOKEN_SECRET_VARIABLE
+from shopflow_stack.stack import Stack
 from shopflow_testing.callers import TEST_SERVICE_TOKEN_SECRET
-from shopflow_testing.infra import Infra, PostgresEndpoint, test_infra, unique_name
+from shopflow_testing.infra import Infra, PostgresEndpoint, shared_stack, test_infra, unique_name
 from shopflow_testing.migrations import migrations_of
 from shopflow_testing.servers import app_client
 
@@ -55,6 +57,14 @@ def pytest_configure() -> None:
 def infra() -> Iterator[Infra]:
     with test_infra() as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[Stack]:
+    """The local stack `make up` runs, one for the e2e tests, the drills and the runner's own
+    tests: whichever comes first starts a process, the run's end stops it (`shared_stack`)."""
+    with shared_stack() as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")
