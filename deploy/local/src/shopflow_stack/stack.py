@@ -8,6 +8,7 @@ import shutil
 import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -150,11 +151,14 @@ class Stack:
         return todo
 
     def down(self, names: Iterable[str] | None = None) -> list[str]:
-        """Stop our processes (apps first) by pid; return the ports something else still holds."""
+        """Stop our processes by pid, the apps first; return the ports something else still
+        holds. The processes of a tier stop together: a stop is mostly a wait for an exit
+        (a Kafka's controlled shutdown, an app's drain), and a loaded machine lengthens each."""
         wanted = [self.get(n) for n in names] if names is not None else self._known()
+        apps = [p for p in wanted if isinstance(p, AppProcess)]
         with self._lock():
-            for process in reversed(wanted):
-                process.stop()
+            for tier in (apps, [p for p in wanted if p not in apps]):
+                _stop_together(tier)
         ports = [p.port for p in wanted]
         if self.kafka in wanted:
             ports += [self.config.kafka.controller_port, self.config.toxiproxy.kafka_listener_port]
@@ -209,6 +213,12 @@ class Stack:
         with (self.config.state_dir / "stack.lock").open("w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             yield
+
+
+def _stop_together(processes: Sequence[LocalProcess]) -> None:
+    if processes:
+        with ThreadPoolExecutor(max_workers=len(processes)) as pool:
+            list(pool.map(lambda process: process.stop(), processes))  # raises what a stop raised
 
 
 async def _await_ready(process: LocalProcess) -> None:
